@@ -37,6 +37,8 @@ pub enum ObjectType {
     Template,
     /// Groups.
     Group,
+    /// The ACL pseudo-object (authorizes `one.acl.*`; never shown in rule strings).
+    Acl,
     /// Datastores.
     Datastore,
     /// Clusters.
@@ -65,7 +67,7 @@ pub enum ObjectType {
 
 impl ObjectType {
     /// Every type, in bit order (the order rule strings list them).
-    pub const ALL: [ObjectType; 19] = [
+    pub const ALL: [ObjectType; 20] = [
         ObjectType::Vm,
         ObjectType::Host,
         ObjectType::Net,
@@ -73,6 +75,7 @@ impl ObjectType {
         ObjectType::User,
         ObjectType::Template,
         ObjectType::Group,
+        ObjectType::Acl,
         ObjectType::Datastore,
         ObjectType::Cluster,
         ObjectType::Document,
@@ -97,6 +100,7 @@ impl ObjectType {
             ObjectType::User => 0x0000_0100_0000_0000,
             ObjectType::Template => 0x0000_0200_0000_0000,
             ObjectType::Group => 0x0000_0400_0000_0000,
+            ObjectType::Acl => 0x0000_0800_0000_0000,
             ObjectType::Datastore => 0x0000_1000_0000_0000,
             ObjectType::Cluster => 0x0000_2000_0000_0000,
             ObjectType::Document => 0x0000_4000_0000_0000,
@@ -122,6 +126,7 @@ impl ObjectType {
             ObjectType::User => "USER",
             ObjectType::Template => "TEMPLATE",
             ObjectType::Group => "GROUP",
+            ObjectType::Acl => "ACL",
             ObjectType::Datastore => "DATASTORE",
             ObjectType::Cluster => "CLUSTER",
             ObjectType::Document => "DOCUMENT",
@@ -137,9 +142,9 @@ impl ObjectType {
         }
     }
 
-    /// The type for a rule-string name (case-insensitive).
+    /// The type for a rule-string name (case-insensitive); `ACL` is not a rule-string name.
     pub fn from_name(name: &str) -> Option<ObjectType> {
-        Self::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+        Self::ALL.into_iter().filter(|t| *t != ObjectType::Acl).find(|t| t.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -254,15 +259,15 @@ fn parse_field(text: &str, symbolic: impl Fn(&str) -> Result<u64, RuleError>) ->
 }
 
 impl Rule {
-    /// Builds a rule from the four `one.acl.addrule` parameters (hex or symbolic each);
-    /// `zone` `None` means the local zone `#0`. The result is validated.
-    pub fn from_fields(
+    /// Reads the four `one.acl.addrule` parameters (hex or symbolic each) without validating
+    /// the result; `zone` `None` or empty means the local zone `#0`.
+    pub fn parse_fields(
         user: &str,
         resource: &str,
         rights: &str,
         zone: Option<&str>,
     ) -> Result<Rule, RuleError> {
-        let rule = Rule {
+        Ok(Rule {
             user: parse_field(user, |t| parse_id_part(t, "#@*", "user"))?,
             resource: parse_field(resource, parse_resource)?,
             rights: parse_field(rights, parse_rights)?,
@@ -270,7 +275,17 @@ impl Rule {
                 Some(z) if !z.trim().is_empty() => parse_field(z, |t| parse_id_part(t, "#*", "zone"))?,
                 _ => INDIVIDUAL_ID,
             },
-        };
+        })
+    }
+
+    /// Like [`Rule::parse_fields`], and validated.
+    pub fn from_fields(
+        user: &str,
+        resource: &str,
+        rights: &str,
+        zone: Option<&str>,
+    ) -> Result<Rule, RuleError> {
+        let rule = Rule::parse_fields(user, resource, rights, zone)?;
         rule.validate()?;
         Ok(rule)
     }
@@ -287,52 +302,117 @@ impl Rule {
         }
     }
 
-    /// Checks the rule as OpenNebula does before storing it.
+    /// Checks the rule as OpenNebula does before storing it; the error lists every problem,
+    /// separated by `; `, in OpenNebula's words.
     pub fn validate(&self) -> Result<(), RuleError> {
-        let one_flag = |v: u64, allowed: u64| {
-            let flags = v & ID_FLAGS;
-            flags.count_ones() == 1 && flags & allowed == flags
-        };
-        if !one_flag(self.user, INDIVIDUAL_ID | GROUP_ID | ALL_ID) {
-            return err("[user] must be one of #uid, @gid or *");
+        let mut problems: Vec<&str> = Vec::new();
+        let id = |v: u64| (v & ID_MASK) as u32 as i32;
+        let has = |v: u64, flag: u64| v & flag != 0;
+
+        // User.
+        let u = self.user;
+        if has(u, INDIVIDUAL_ID) && has(u, GROUP_ID) {
+            problems.push("[user] INDIVIDUAL (#) and GROUP (@) bits are exclusive");
         }
-        if self.user & ALL_ID != 0 && self.user & ID_MASK != 0 {
-            return err("when using the ALL bit, [user] ID must be 0");
+        if has(u, INDIVIDUAL_ID) && has(u, ALL_ID) {
+            problems.push("[user] INDIVIDUAL (#) and ALL (*) bits are exclusive");
         }
-        if self.user >> 36 != 0 {
-            return err("[user] has unknown bits set");
+        if has(u, GROUP_ID) && has(u, ALL_ID) {
+            problems.push("[user] GROUP (@) and ALL (*) bits are exclusive");
         }
-        if !one_flag(self.resource, ID_FLAGS) {
-            return err("[resource] must be one of #oid, @gid, %cid or *");
+        if u & (INDIVIDUAL_ID | GROUP_ID | ALL_ID) == 0 {
+            problems.push("[user] is missing one of the INDIVIDUAL, GROUP or ALL bits");
         }
-        if self.resource & ALL_ID != 0 && self.resource & ID_MASK != 0 {
-            return err("when using the ALL bit, [resource] ID must be 0");
+        if id(u) < 0 {
+            problems.push("[user] ID cannot be negative");
         }
-        let type_bits = self.resource & !(ID_FLAGS | ID_MASK);
-        if type_bits == 0 {
-            return err("[resource] type is missing");
+        if has(u, ALL_ID) && id(u) != 0 {
+            problems.push("when using the ALL bit, [user] ID must be 0");
+        }
+        if u >> 36 != 0 || has(u, CLUSTER_ID) {
+            problems.push("[user] has bits set outside #, @ and *");
+        }
+
+        // Resource.
+        let r = self.resource;
+        if (r & ID_FLAGS).count_ones() > 1 {
+            problems.push("[resource] INDIVIDUAL (#), GROUP (@), CLUSTER (%) and ALL (*) bits are exclusive");
+        }
+        let types = r & !(ID_FLAGS | ID_MASK);
+        let cluster_ok = ObjectType::Datastore.bit()
+            | ObjectType::Host.bit()
+            | ObjectType::Net.bit()
+            | ObjectType::Backupjob.bit();
+        if has(r, CLUSTER_ID) && types & !cluster_ok != 0 {
+            problems
+                .push("[resource] CLUSTER(%) selector can be applied only to DATASTORE, HOST and NET types");
+        }
+        let no_group = ObjectType::Host.bit()
+            | ObjectType::Group.bit()
+            | ObjectType::Cluster.bit()
+            | ObjectType::Zone.bit()
+            | ObjectType::Vdc.bit();
+        if has(r, GROUP_ID) && types & no_group != 0 {
+            problems.push(
+                "[resource] GROUP(@) selector cannot be applied to HOST, GROUP, CLUSTER, ZONE or VDC types",
+            );
+        }
+        if r & ID_FLAGS == 0 {
+            problems.push("[resource] is missing one of the INDIVIDUAL, GROUP, CLUSTER or ALL bits");
+        }
+        if id(r) < 0 {
+            problems.push("[resource] ID cannot be negative");
+        }
+        if has(r, ALL_ID) && id(r) != 0 {
+            problems.push("when using the ALL bit, [resource] ID must be 0");
+        }
+        if types == 0 {
+            problems.push("[resource] type is missing");
         }
         let known: u64 = ObjectType::ALL.iter().map(|t| t.bit()).fold(0, |a, b| a | b);
-        if type_bits & !known != 0 {
-            return err("[resource] type has unknown bits set");
+        if types & !known != 0 {
+            problems.push("wrong [resource] type");
         }
-        let all_rights: u64 = Operation::ALL.iter().map(|o| o.bit()).fold(0, |a, b| a | b);
+
+        // Rights.
         if self.rights == 0 {
-            return err("wrong [rights], it cannot be 0");
+            problems.push("wrong [rights], it cannot be 0");
         }
-        if self.rights & !all_rights != 0 {
-            return err("wrong [rights], it has unknown bits set");
+        if self.rights > 0xF {
+            problems.push("wrong [rights], it cannot be bigger than 0xF");
         }
-        if !one_flag(self.zone, INDIVIDUAL_ID | ALL_ID) {
-            return err("[zone] must be #zone_id or *");
+
+        // Zone.
+        let z = self.zone;
+        if has(z, GROUP_ID) || has(z, CLUSTER_ID) {
+            problems.push("[zone] GROUP (@) bit is not supported");
         }
-        if self.zone & ALL_ID != 0 && self.zone & ID_MASK != 0 {
-            return err("when using the ALL bit, [zone] ID must be 0");
+        if has(z, INDIVIDUAL_ID) && has(z, ALL_ID) {
+            problems.push("[zone] INDIVIDUAL (#) and ALL (*) bits are exclusive");
         }
-        if self.zone >> 36 != 0 {
-            return err("[zone] has unknown bits set");
+        if z & (INDIVIDUAL_ID | ALL_ID) == 0 {
+            problems.push("[zone] is missing one of the INDIVIDUAL or ALL bits");
         }
-        Ok(())
+        if id(z) < 0 {
+            problems.push("[zone] ID cannot be negative");
+        }
+        if has(z, ALL_ID) && id(z) != 0 {
+            problems.push("when using the ALL bit, [zone] ID must be 0");
+        }
+        if z >> 36 != 0 {
+            problems.push("[zone] has bits set outside # and *");
+        }
+        let any_zone_ok = ObjectType::User.bit()
+            | ObjectType::Group.bit()
+            | ObjectType::Zone.bit()
+            | ObjectType::Acl.bit()
+            | ObjectType::Vdc.bit();
+        if has(z, ALL_ID) && has(r, INDIVIDUAL_ID) && types & !any_zone_ok != 0 {
+            problems.push(
+                "[resource] INDIVIDUAL(#) selector cannot be applied to ALL zones, except for USER, GROUP and ZONE types",
+            );
+        }
+        if problems.is_empty() { Ok(()) } else { Err(RuleError(problems.join("; "))) }
     }
 
     /// The object types the rule names.
@@ -376,7 +456,8 @@ fn parse_rights(text: &str) -> Result<u64, RuleError> {
 impl fmt::Display for Rule {
     /// The rule string, e.g. `@1 VM+IMAGE/* CREATE *`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let types: Vec<&str> = self.object_types().map(ObjectType::name).collect();
+        let types: Vec<&str> =
+            self.object_types().filter(|t| *t != ObjectType::Acl).map(ObjectType::name).collect();
         let rights: Vec<&str> =
             Operation::ALL.into_iter().filter(|o| self.grants(*o)).map(Operation::name).collect();
         write!(
@@ -504,11 +585,20 @@ mod tests {
     }
 
     #[test]
+    fn malformed_messages_are_opennebulas() {
+        let r = Rule { user: 0x300000001, resource: 0x1400000000, rights: 0, zone: 0x100000000 };
+        assert_eq!(
+            r.validate().unwrap_err().0,
+            "[user] INDIVIDUAL (#) and GROUP (@) bits are exclusive; wrong [rights], it cannot be 0"
+        );
+    }
+
+    #[test]
     fn matching_by_user_group_resource_and_zone() {
         let rules = [
             Rule::parse("@1 VM+IMAGE/* CREATE *").unwrap(),
             Rule::parse("#7 HOST/%100 MANAGE #0").unwrap(),
-            Rule::parse("* NET/#4 USE *").unwrap(),
+            Rule::parse("* NET/#4 USE #0").unwrap(),
             Rule::parse("#8 IMAGE/@105 USE #1").unwrap(),
         ];
         let alice = Requester { uid: 7, gids: vec![1] };

@@ -118,9 +118,10 @@ pub struct Quotas {
 #[error("{0}")]
 pub struct QuotaError(pub String);
 
-/// Formats a quota number as OpenNebula does: integers without a fraction.
+/// Formats a quota number as OpenNebula does: integers without a fraction, others with two
+/// decimals (`0.50`).
 pub fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v:.2}") }
 }
 
 impl Quotas {
@@ -139,25 +140,50 @@ impl Quotas {
         self.sections.iter().all(Vec::is_empty)
     }
 
-    /// Applies a quota template (`VM=[VMS=10, CPU=4]`, `DATASTORE=[ID=1, SIZE=1024]`, ...):
-    /// for every vector, the named limits of the entry with that key are set (the entry is
-    /// created with default limits if missing; unnamed limits keep their value). An entry left
-    /// with only default limits and no usage is removed. Attributes that are not quota vectors
-    /// are ignored. On error nothing changes.
+    /// Applies a quota template (`VM=[VMS=10, CPU=4]`, `DATASTORE=[ID=1, SIZE=1024]`, ...), as
+    /// OpenNebula does: for every vector, the entry with that key gets all its limits from the
+    /// vector, a limit left out becoming -1 (default); usage is kept. An entry left with only
+    /// default limits and no usage is removed. Attributes that are not quota vectors are
+    /// ignored. A limit that is not a number, or negative other than -1/-2, is refused. On
+    /// error nothing changes.
     pub fn apply(&mut self, template: &Template) -> Result<(), QuotaError> {
+        self.apply_with(template, false)
+    }
+
+    /// Applies a template to the default quotas: like [`Quotas::apply`], but -1 is refused
+    /// (a default cannot defer to itself), a limit left out is -2 (unlimited), and there is one
+    /// VM quota at most, without CLUSTER_IDS.
+    pub fn apply_defaults(&mut self, template: &Template) -> Result<(), QuotaError> {
+        let vms = template.attributes().iter().filter(|a| a.name == QuotaKind::Vm.entry()).count();
+        if vms > 1 {
+            return Err(QuotaError("Only one default VM quota can be defined".to_owned()));
+        }
+        if template.vector(QuotaKind::Vm.entry()).is_some_and(|v| v.iter().any(|(k, _)| k == "CLUSTER_IDS")) {
+            return Err(QuotaError("CLUSTER_IDS attribute is not allowed for default VM quota".to_owned()));
+        }
+        self.apply_with(template, true)
+    }
+
+    fn apply_with(&mut self, template: &Template, defaults: bool) -> Result<(), QuotaError> {
         let mut next = self.clone();
         for attr in template.attributes() {
             let Some(kind) = QuotaKind::from_entry(&attr.name) else { continue };
             let Value::Vector(pairs) = &attr.value else {
                 return Err(QuotaError(format!("{} quota must be a vector attribute", kind.entry())));
             };
-            next.apply_one(kind, pairs)?;
+            next.apply_one(kind, pairs, defaults)?;
         }
         *self = next;
         Ok(())
     }
 
-    fn apply_one(&mut self, kind: QuotaKind, pairs: &[(String, String)]) -> Result<(), QuotaError> {
+    fn apply_one(
+        &mut self,
+        kind: QuotaKind,
+        pairs: &[(String, String)],
+        defaults: bool,
+    ) -> Result<(), QuotaError> {
+        let unset = if defaults { UNLIMITED } else { DEFAULT_LIMIT };
         let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
         let key = match (kind, get(kind.key())) {
             (QuotaKind::Vm, None) => String::new(),
@@ -172,8 +198,10 @@ impl Quotas {
         let mut limits = Vec::with_capacity(metrics.len());
         for metric in metrics {
             limits.push(match get(metric) {
-                None | Some("") => None,
-                Some(text) => Some(parse_limit(kind, metric, text)?),
+                None | Some("") => unset,
+                Some(text) => parse_limit(text)
+                    .filter(|v| !(defaults && *v == DEFAULT_LIMIT))
+                    .ok_or_else(|| bad_limit(kind, pairs))?,
             });
         }
         let section = &mut self.sections[kind.index()];
@@ -182,19 +210,15 @@ impl Quotas {
             None => {
                 section.push(QuotaEntry {
                     key,
-                    limits: vec![DEFAULT_LIMIT; metrics.len()],
+                    limits: vec![unset; metrics.len()],
                     used: vec![0.0; metrics.len()],
                 });
                 section.len() - 1
             }
         };
         let entry = &mut section[pos];
-        for (slot, new) in entry.limits.iter_mut().zip(limits) {
-            if let Some(v) = new {
-                *slot = v;
-            }
-        }
-        if entry.limits.iter().all(|l| *l == DEFAULT_LIMIT) && entry.used.iter().all(|u| *u == 0.0) {
+        entry.limits = limits;
+        if entry.limits.iter().all(|l| *l == unset) && entry.used.iter().all(|u| *u == 0.0) {
             section.remove(pos);
         }
         Ok(())
@@ -285,18 +309,22 @@ impl Quotas {
     }
 }
 
-fn parse_limit(kind: QuotaKind, metric: &str, text: &str) -> Result<f64, QuotaError> {
-    let v: f64 =
-        text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-            QuotaError(format!("{} quota {metric} \"{text}\" is not a number", kind.entry()))
-        })?;
-    if v < 0.0 && v != DEFAULT_LIMIT && v != UNLIMITED {
-        return Err(QuotaError(format!(
-            "{} quota {metric} \"{text}\" is not valid: use a limit >= 0, -1 (default) or -2 (unlimited)",
-            kind.entry()
-        )));
-    }
-    Ok(v)
+/// A limit: a finite number >= 0, -1 or -2.
+fn parse_limit(text: &str) -> Option<f64> {
+    let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite())?;
+    (v >= 0.0 || v == DEFAULT_LIMIT || v == UNLIMITED).then_some(v)
+}
+
+/// OpenNebula's message for a refused quota vector: `Negative limits or bad format in quota
+/// VM_QUOTA = [ CPU=-5,VMS=1 ]` (keys sorted).
+fn bad_limit(kind: QuotaKind, pairs: &[(String, String)]) -> QuotaError {
+    let mut sorted: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    sorted.sort();
+    QuotaError(format!(
+        "Negative limits or bad format in quota {} = [ {} ]",
+        kind.section(),
+        sorted.join(",")
+    ))
 }
 
 fn canonical_cluster_ids(ids: &str) -> Result<String, QuotaError> {
@@ -329,10 +357,10 @@ mod tests {
         assert_eq!(vm.limits[QuotaKind::Vm.metrics().iter().position(|m| *m == "VMS").unwrap()], 10.0);
         assert_eq!(vm.limits[0], 4.0);
         assert_eq!(vm.limits[1], DEFAULT_LIMIT);
-        // Unnamed limits keep their value.
+        // Limits left out go back to the default, as in OpenNebula.
         q.apply(&tpl("VM=[MEMORY=2048]")).unwrap();
         let vm = &q.section(QuotaKind::Vm)[0];
-        assert_eq!((vm.limits[0], vm.limits[1]), (4.0, 2048.0));
+        assert_eq!((vm.limits[0], vm.limits[1]), (DEFAULT_LIMIT, 2048.0));
         // Back to defaults everywhere: the entry goes away.
         q.apply(&tpl("DATASTORE=[ID=1, SIZE=-1]")).unwrap();
         assert!(q.section(QuotaKind::Datastore).is_empty());
@@ -355,6 +383,23 @@ mod tests {
             assert!(q.apply(&tpl(bad)).is_err(), "{bad}");
             assert_eq!(q, before);
         }
+        assert_eq!(
+            q.apply(&tpl("VM=[VMS=-5, CPU=1]")).unwrap_err().0,
+            "Negative limits or bad format in quota VM_QUOTA = [ CPU=1,VMS=-5 ]"
+        );
+    }
+
+    #[test]
+    fn defaults_refuse_minus_one_and_default_to_unlimited() {
+        let mut q = Quotas::new();
+        q.apply_defaults(&tpl("VM=[VMS=10]")).unwrap();
+        let vm = &q.section(QuotaKind::Vm)[0];
+        assert_eq!(vm.limits[0], UNLIMITED);
+        assert!(q.apply_defaults(&tpl("VM=[VMS=-1]")).is_err());
+        assert!(q.apply_defaults(&tpl("VM=[VMS=1]\nVM=[CPU=1]")).is_err());
+        assert!(q.apply_defaults(&tpl("VM=[CLUSTER_IDS=0, VMS=1]")).is_err());
+        q.apply_defaults(&tpl("VM=[VMS=-2]")).unwrap();
+        assert!(q.is_empty());
     }
 
     #[test]
@@ -371,7 +416,7 @@ mod tests {
         w.close("Q");
         let xml = w.finish();
         assert!(xml.contains("<NETWORK_QUOTA><NETWORK><ID><![CDATA[0]]></ID><LEASES><![CDATA[-2]]></LEASES><LEASES_USED><![CDATA[0]]></LEASES_USED></NETWORK></NETWORK_QUOTA>"), "{xml}");
-        assert!(xml.contains("<CPU><![CDATA[1.5]]></CPU>"));
+        assert!(xml.contains("<CPU><![CDATA[1.50]]></CPU>"));
         assert_eq!(Quotas::from_node(&crate::xml::parse(&xml).unwrap()), q);
     }
 }

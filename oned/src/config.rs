@@ -1,0 +1,130 @@
+//! oned's configuration: a TOML file whose keys are documented on [`Config`] (and in the
+//! README), overridden by command-line flags. Every key has a default, so no file is needed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The configuration of one oned process.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `listen`: address and port of the XML-RPC server (`127.0.0.1:2633`; OpenNebula's
+    /// `LISTEN_ADDRESS` and `PORT`). Port 0 picks a free port, printed at start.
+    pub listen: SocketAddr,
+    /// `data_dir`: where the database (`one.db`) and generated credentials live
+    /// (`/var/lib/one`).
+    pub data_dir: PathBuf,
+    /// `log_level`: `error`, `warn`, `info` (default), `debug` or `trace`; `RUST_LOG` wins.
+    pub log_level: String,
+    /// `max_request_bytes`: largest XML-RPC request body accepted (32 MiB); larger requests
+    /// get a fault (-509) and change nothing.
+    pub max_request_bytes: usize,
+    /// `api_list_order`: `DESC` (OpenNebula's default) lists pools newest first, `ASC`
+    /// oldest first.
+    pub api_list_order: ListOrder,
+    /// `default_umask`: octal umask for new objects (`177`: owner use+manage only).
+    pub default_umask: String,
+    /// `max_token_seconds`: upper bound for `one.user.login` token lifetimes; -1 means no
+    /// bound (OpenNebula's `MAX_TOKEN_TIME`).
+    pub max_token_seconds: i64,
+}
+
+/// The order of pool listings.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ListOrder {
+    /// Ascending IDs.
+    Asc,
+    /// Descending IDs.
+    Desc,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 2633)),
+            data_dir: PathBuf::from("/var/lib/one"),
+            log_level: "info".to_owned(),
+            max_request_bytes: 32 * 1024 * 1024,
+            api_list_order: ListOrder::Desc,
+            default_umask: "177".to_owned(),
+            max_token_seconds: -1,
+        }
+    }
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("invalid configuration in {path}: {detail}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+}
+
+impl Config {
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), detail: e.to_string() })?;
+        config.check().map_err(|detail| ConfigError::Invalid { path: path.to_owned(), detail })?;
+        Ok(config)
+    }
+
+    /// Checks values the types cannot.
+    pub fn check(&self) -> Result<(), String> {
+        self.umask()?;
+        if self.max_request_bytes < 1024 {
+            return Err("max_request_bytes must be at least 1024".to_owned());
+        }
+        Ok(())
+    }
+
+    /// The umask as a number.
+    pub fn umask(&self) -> Result<u32, String> {
+        u32::from_str_radix(&self.default_umask, 8).ok().filter(|m| *m <= 0o777).ok_or_else(|| {
+            format!("default_umask \"{}\" is not an octal mask such as 177", self.default_umask)
+        })
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("one.db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oned.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:2700\"\napi_list_order = \"ASC\"\n").unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.listen.port(), 2700);
+        assert_eq!(c.api_list_order, ListOrder::Asc);
+        assert_eq!(c.max_request_bytes, Config::default().max_request_bytes);
+        std::fs::write(&path, "lisen = \"0.0.0.0:2700\"\n").unwrap();
+        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid { .. })));
+        std::fs::write(&path, "default_umask = \"999\"\n").unwrap();
+        assert!(matches!(Config::load(&path), Err(ConfigError::Invalid { .. })));
+    }
+}

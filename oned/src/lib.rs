@@ -1,0 +1,13 @@
+//! oned: the daemon that owns all state and serves OpenNebula's XML-RPC API.
+//!
+//! - [`config`]: configuration file and defaults;
+//! - [`db`]: all SQL (SQLite), one file per pool;
+//! - [`api`]: the operations (managers), authentication and authorization;
+//! - [`rpc`]: the XML-RPC transport and the dispatch table;
+//! - [`server`]: start-up (bootstrap credentials, listener, shutdown).
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod rpc;
+pub mod server;

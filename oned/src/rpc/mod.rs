@@ -1,0 +1,223 @@
+//! The XML-RPC transport: `POST /RPC2` on axum, request bodies decoded with `dxr`, one call
+//! dispatched through [`table::METHODS`], and responses in OpenNebula's exact convention:
+//! `[true, value, 0]` on success, `[false, "[method] message", code, object_id, -1]` on
+//! failure, and an XML-RPC `<fault>` for transport-level problems (unknown method -506,
+//! missing or mistyped parameter -501, unparsable body -503, oversized body -509, body not
+//! UTF-8 -510).
+//!
+//! We use dxr's types with our own axum route rather than `dxr_server`'s: its fault for an
+//! unknown method (404 "Unknown method.") and its refusal of requests without
+//! `Content-Length` differ from what OpenNebula's clients see from oned.
+
+pub mod params;
+pub mod table;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
+use futures_util::StreamExt;
+
+use crate::api::{ApiError, Ctx, authn};
+use one_core::error::fault;
+use params::Kind;
+
+/// The outcome of one call, before encoding.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `[true, value, 0]`.
+    Success(Value),
+    /// `[false, "[method] message", code, id, -1]`.
+    Failure {
+        /// The method name for the message prefix.
+        method: String,
+        /// The error.
+        error: ApiError,
+    },
+    /// An XML-RPC fault.
+    Fault {
+        /// Fault code.
+        code: i32,
+        /// Fault string.
+        message: String,
+    },
+}
+
+fn fault(code: i32, message: impl Into<String>) -> Outcome {
+    Outcome::Fault { code, message: message.into() }
+}
+
+/// Runs one call: introspection, method lookup, authentication, argument decoding, handler.
+/// Transport-free, so tests can drive every method directly.
+pub fn dispatch(ctx: &Ctx, name: &str, values: &[Value]) -> Outcome {
+    if let Some(outcome) = introspection(name, values) {
+        return outcome;
+    }
+    let Some(method) = table::find(name) else {
+        return fault(fault::NO_SUCH_METHOD, format!("Method '{name}' not defined"));
+    };
+    let session = match values.first() {
+        Some(Value::String(s)) => s,
+        Some(_) => return fault(fault::TYPE, "Parameter that is supposed to be a string is not"),
+        None => return fault(fault::TYPE, "Not enough parameters"),
+    };
+    // OpenNebula authenticates before it looks at the other parameters.
+    let decoded = params::decode_args(method.params, &values[1..]);
+    let caller = match authn::authenticate(ctx, session) {
+        Ok(caller) => caller,
+        Err(error) => return Outcome::Failure { method: name.to_owned(), error },
+    };
+    let args = match decoded {
+        Ok(args) => args,
+        Err(f) => return fault(f.code, f.message),
+    };
+    match (method.handler)(ctx, &caller, &args) {
+        Ok(value) => {
+            tracing::debug!(method = name, uid = caller.uid, "call succeeded");
+            Outcome::Success(value)
+        }
+        Err(error) => {
+            tracing::info!(
+                method = name,
+                uid = caller.uid,
+                code = error.code().code(),
+                "{}",
+                error.message()
+            );
+            Outcome::Failure { method: name.to_owned(), error }
+        }
+    }
+}
+
+/// `system.listMethods`, `system.methodSignature` and `system.methodHelp`, from the table.
+fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
+    let method_arg = || match values.first() {
+        Some(Value::String(s)) => {
+            table::find(s).ok_or_else(|| fault(fault::NO_SUCH_METHOD, format!("Method '{s}' not defined")))
+        }
+        Some(_) => Err(fault(fault::TYPE, "Parameter that is supposed to be a string is not")),
+        None => Err(fault(fault::TYPE, "Not enough parameters")),
+    };
+    let outcome = match name {
+        "system.listMethods" => Outcome::Success(Value::Array(
+            table::METHODS.iter().map(|m| Value::String(m.name.to_owned())).collect(),
+        )),
+        "system.methodSignature" => match method_arg() {
+            Ok(m) => {
+                let mut sig =
+                    vec![Value::String("array".into()), Value::String(Kind::Str.signature().into())];
+                sig.extend(m.params.iter().map(|p| Value::String(p.kind.signature().into())));
+                Outcome::Success(Value::Array(vec![Value::Array(sig)]))
+            }
+            Err(f) => f,
+        },
+        "system.methodHelp" => match method_arg() {
+            Ok(m) => Outcome::Success(Value::String(m.help.to_owned())),
+            Err(f) => f,
+        },
+        _ => return None,
+    };
+    Some(outcome)
+}
+
+/// The response body for an outcome.
+pub fn encode(outcome: Outcome) -> String {
+    let xml = match outcome {
+        Outcome::Success(value) => {
+            MethodResponse { value: Value::Array(vec![Value::Boolean(true), value, Value::Integer(0)]) }
+                .to_xml()
+        }
+        Outcome::Failure { method, error } => MethodResponse {
+            value: Value::Array(vec![
+                Value::Boolean(false),
+                Value::String(format!("[{method}] {}", error.message())),
+                Value::Integer(error.code().code()),
+                Value::Integer(error.resp_id()),
+                Value::Long(-1),
+            ]),
+        }
+        .to_xml(),
+        Outcome::Fault { code, message } => FaultResponse { fault: Fault::new(code, message) }.to_xml(),
+    };
+    let body = xml.unwrap_or_else(|e| {
+        tracing::error!("cannot encode a response: {e}");
+        let fallback = FaultResponse {
+            fault: Fault::new(fault::INTERNAL, "Internal error encoding the response".into()),
+        };
+        fallback.to_xml().unwrap_or_default()
+    });
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}")
+}
+
+/// Decodes a request body and dispatches it.
+pub fn handle(ctx: &Ctx, body: &[u8]) -> Outcome {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return fault(fault::INVALID_UTF8, "XML-RPC request body is not valid UTF-8");
+    };
+    match MethodCall::from_xml(text) {
+        Ok(call) => dispatch(ctx, &call.name, &call.params),
+        Err(_) => {
+            // dxr's error repeats the whole body; say what is wrong instead.
+            let detail = match one_core::xml::parse(text) {
+                Err(e) => e.to_string(),
+                Ok(_) => "not a valid XML-RPC <methodCall>".to_owned(),
+            };
+            fault(fault::PARSE, format!("XML-RPC parse error: {detail}"))
+        }
+    }
+}
+
+/// The most a request body is drained for, past the limit, so the client still reads the
+/// fault; beyond it the connection is closed.
+const DRAIN_LIMIT: usize = 1 << 30;
+
+/// Reads the body up to `limit` bytes; past that, reads and drops the rest (up to
+/// [`DRAIN_LIMIT`]) and returns the total size.
+async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, usize> {
+    let mut stream = body.into_data_stream();
+    let mut data = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { break };
+        total = total.saturating_add(chunk.len());
+        if total <= limit {
+            data.extend_from_slice(&chunk);
+        } else {
+            data = Vec::new();
+            if total > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    if total > limit { Err(total) } else { Ok(data) }
+}
+
+async fn rpc(State(ctx): State<Arc<Ctx>>, body: Body) -> Response {
+    let limit = ctx.config.max_request_bytes;
+    let outcome = match read_body(body, limit).await {
+        Ok(data) => {
+            let ctx = ctx.clone();
+            tokio::task::spawn_blocking(move || handle(&ctx, &data))
+                .await
+                .unwrap_or_else(|e| fault(fault::INTERNAL, format!("Internal error: {e}")))
+        }
+        Err(size) => fault(
+            fault::LIMIT_EXCEEDED,
+            format!(
+                "XML-RPC request too large: {size} bytes or more, the limit is {limit} bytes (max_request_bytes)"
+            ),
+        ),
+    };
+    let body = tokio::task::spawn_blocking(move || encode(outcome)).await.unwrap_or_default();
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// The HTTP routes: `POST /RPC2`.
+pub fn router(ctx: Arc<Ctx>) -> Router {
+    Router::new().route("/RPC2", post(rpc)).with_state(ctx)
+}
