@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn acl_pool_matches_opennebula_byte_for_byte() {
-        let real = include_str!("../../../../shared/reference/real-xml/acl.xml").trim_end();
+        let real = include_str!("../../golden/acl.xml").trim_end();
         let entries: Vec<AclEntry> = [
             (0, "@1 VM+IMAGE+TEMPLATE+DOCUMENT+SECGROUP+VMGROUP+BACKUPJOB/* CREATE *"),
             (3, "@1 HOST/* MANAGE #0"),

@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn group_xml_matches_opennebula_byte_for_byte() {
-        let real = include_str!("../../../../shared/reference/real-xml/group.xml").trim_end();
+        let real = include_str!("../../golden/group.xml").trim_end();
         let g = Group {
             id: 0,
             name: "oneadmin".into(),

@@ -153,8 +153,22 @@ mod tests {
 
     #[test]
     fn user_xml_matches_opennebula_byte_for_byte() {
-        let real = include_str!("../../../../shared/reference/real-xml/user.xml").trim_end();
+        let real = include_str!("../../golden/user.xml").trim_end();
         assert_eq!(oneadmin().to_xml(&Quotas::new()), real);
+    }
+
+    #[test]
+    fn user_pool_xml_matches_opennebula_byte_for_byte() {
+        let real = include_str!("../../golden/userpool.xml").trim_end();
+        let mut serveradmin = oneadmin();
+        serveradmin.id = 1;
+        serveradmin.name = "serveradmin".into();
+        serveradmin.password = "866f38883aa58bddb87c5f197f17154f858c2aa280e59d90c597889615862895".into();
+        serveradmin.auth_driver = "server_cipher".into();
+        serveradmin
+            .template
+            .set("TOKEN_PASSWORD", "cb55c1d950d37950a5eaa7f8e738996eaa68e44806ed06b00af7ae6881a436bd");
+        assert_eq!(user_pool_xml([&serveradmin, &oneadmin()], &Quotas::new()), real);
     }
 
     #[test]

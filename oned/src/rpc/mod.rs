@@ -32,6 +32,8 @@ use params::Kind;
 pub enum Outcome {
     /// `[true, value, 0]`.
     Success(Value),
+    /// A bare value (the `system.*` introspection methods, as xmlrpc-c answers them).
+    Plain(Value),
     /// `[false, "[method] message", code, id, -1]`.
     Failure {
         /// The method name for the message prefix.
@@ -94,7 +96,8 @@ pub fn dispatch(ctx: &Ctx, name: &str, values: &[Value]) -> Outcome {
     }
 }
 
-/// `system.listMethods`, `system.methodSignature` and `system.methodHelp`, from the table.
+/// `system.listMethods`, `system.methodSignature` and `system.methodHelp`, from the table;
+/// they take no session string and answer bare values, as xmlrpc-c does.
 fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
     let method_arg = || match values.first() {
         Some(Value::String(s)) => {
@@ -104,7 +107,7 @@ fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
         None => Err(fault(fault::TYPE, "Not enough parameters")),
     };
     let outcome = match name {
-        "system.listMethods" => Outcome::Success(Value::Array(
+        "system.listMethods" => Outcome::Plain(Value::Array(
             table::METHODS.iter().map(|m| Value::String(m.name.to_owned())).collect(),
         )),
         "system.methodSignature" => match method_arg() {
@@ -112,12 +115,12 @@ fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
                 let mut sig =
                     vec![Value::String("array".into()), Value::String(Kind::Str.signature().into())];
                 sig.extend(m.params.iter().map(|p| Value::String(p.kind.signature().into())));
-                Outcome::Success(Value::Array(vec![Value::Array(sig)]))
+                Outcome::Plain(Value::Array(vec![Value::Array(sig)]))
             }
             Err(f) => f,
         },
         "system.methodHelp" => match method_arg() {
-            Ok(m) => Outcome::Success(Value::String(m.help.to_owned())),
+            Ok(m) => Outcome::Plain(Value::String(m.help.to_owned())),
             Err(f) => f,
         },
         _ => return None,
@@ -132,6 +135,7 @@ pub fn encode(outcome: Outcome) -> String {
             MethodResponse { value: Value::Array(vec![Value::Boolean(true), value, Value::Integer(0)]) }
                 .to_xml()
         }
+        Outcome::Plain(value) => MethodResponse { value }.to_xml(),
         Outcome::Failure { method, error } => MethodResponse {
             value: Value::Array(vec![
                 Value::Boolean(false),
