@@ -225,3 +225,83 @@ async fn rpc(State(ctx): State<Arc<Ctx>>, body: Body) -> Response {
 pub fn router(ctx: Arc<Ctx>) -> Router {
     Router::new().route("/RPC2", post(rpc)).with_state(ctx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::bootstrap::bootstrap;
+    use crate::config::Config;
+    use crate::db::Db;
+    use params::Kind;
+
+    fn ctx() -> Ctx {
+        let ctx = Ctx { db: Db::open_in_memory().unwrap(), config: Config::default() };
+        bootstrap(&ctx, "oneadmin", "pw").unwrap();
+        ctx
+    }
+
+    /// Well-typed arguments for every parameter of a method.
+    fn sample_args(method: &table::Method) -> Vec<Value> {
+        method
+            .params
+            .iter()
+            .map(|p| match p.kind {
+                Kind::Int => Value::Integer(1),
+                Kind::Bool => Value::Boolean(true),
+                Kind::Str => Value::String("A = 1".into()),
+                Kind::IntArray => Value::Array(vec![Value::Integer(1)]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_method_in_the_table_accepts_a_bad_session() {
+        let ctx = ctx();
+        for method in table::METHODS {
+            for session in ["oneadmin:wrong", "oneadmin", "", "nobody:pw", ":pw", "serveradmin:"] {
+                let mut values = vec![Value::String(session.into())];
+                values.extend(sample_args(method));
+                match dispatch(&ctx, method.name, &values) {
+                    Outcome::Failure { error: ApiError::Authentication, .. } => {}
+                    other => panic!("{} accepted session {session:?}: {other:?}", method.name),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_method_answers_well_typed_calls_without_panicking() {
+        let ctx = ctx();
+        for method in table::METHODS {
+            let mut values = vec![Value::String("oneadmin:pw".into())];
+            values.extend(sample_args(method));
+            match dispatch(&ctx, method.name, &values) {
+                Outcome::Success(_) | Outcome::Failure { .. } => {}
+                other => panic!("{}: {other:?}", method.name),
+            }
+            // Leaving out every parameter is a fault unless all are optional.
+            let outcome = dispatch(&ctx, method.name, &values[..1]);
+            let all_optional = method.params.iter().all(|p| p.optional);
+            assert_eq!(
+                matches!(outcome, Outcome::Fault { code: -501, .. }),
+                !all_optional,
+                "{}",
+                method.name
+            );
+        }
+    }
+
+    #[test]
+    fn encoding_follows_the_opennebula_convention() {
+        let ok = encode(Outcome::Success(Value::Integer(7)));
+        assert!(
+            ok.contains("<boolean>1</boolean></value><value><i4>7</i4></value><value><i4>0</i4>"),
+            "{ok}"
+        );
+        let err = encode(Outcome::Failure {
+            method: "one.user.info".into(),
+            error: ApiError::NoExists { object: crate::api::Object::User, id: 4 },
+        });
+        assert!(err.contains("<string>[one.user.info] Error getting user [4].</string></value><value><i4>1024</i4></value><value><i4>4</i4></value><value><i8>-1</i8>"), "{err}");
+    }
+}
