@@ -1,8 +1,13 @@
-//! Authentication of the session string (`user:secret`) every call starts with, with the
-//! `core` driver: the secret is the password (stored as sha256 hex) or a login token from
-//! `one.user.login`. Failures are reported with one message whatever the reason (the reason
-//! goes to the log only), as OpenNebula does.
+//! Authentication of the session string (`user:secret`) every call starts with. With the
+//! `core` driver the secret is the password (stored as sha256 hex) or a login token from
+//! `one.user.login`. With `server_cipher` (serveradmin) the secret is
+//! `target_user:[egid:]token`, the token being `server:target:expiry` encrypted with
+//! AES-256-CBC under the server user's stored password, and the call runs as the target user,
+//! as OpenNebula's web front-ends use it. Failures are reported with one message whatever the
+//! reason (the reason goes to the log only), as OpenNebula does.
 
+use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -12,6 +17,9 @@ use super::{ApiError, ApiResult, Caller, Ctx, check_name, now};
 
 /// The driver whose passwords oned checks itself.
 pub const CORE: &str = "core";
+
+/// The driver of server users (serveradmin) that act on behalf of others.
+pub const SERVER_CIPHER: &str = "server_cipher";
 
 /// Lower-case hex sha256 of `text`, as `core` passwords are stored.
 pub fn sha256_hex(text: &str) -> String {
@@ -57,6 +65,9 @@ pub fn authenticate(ctx: &Ctx, session: &str) -> ApiResult<Caller> {
         tracing::info!(user = name, "authentication failed: user is disabled");
         return Err(ApiError::Authentication);
     }
+    if user.auth_driver == SERVER_CIPHER {
+        return on_behalf(ctx, &user, secret);
+    }
     let accepted = check_secret(&user, secret, now()).ok_or_else(|| {
         tracing::info!(user = name, driver = user.auth_driver, "authentication failed: wrong secret");
         ApiError::Authentication
@@ -75,6 +86,49 @@ pub fn authenticate(ctx: &Ctx, session: &str) -> ApiResult<Caller> {
         }
     };
     Ok(caller)
+}
+
+/// A server user's call on behalf of another user: `secret` is `target:[egid:]token`.
+fn on_behalf(ctx: &Ctx, server: &User, secret: &str) -> ApiResult<Caller> {
+    let refuse = |why: &str| {
+        tracing::info!(user = server.name, "server authentication failed: {why}");
+        ApiError::Authentication
+    };
+    let (target_name, rest) = secret.split_once(':').ok_or_else(|| refuse("wrong token format"))?;
+    let (egid, token) = match rest.split_once(':') {
+        Some((egid, token)) => (egid.parse::<i32>().map_err(|_| refuse("wrong token format"))?, token),
+        None => (-1, rest),
+    };
+    if !server_token_valid(server, token, now()) {
+        return Err(refuse("token not valid"));
+    }
+    let found = ctx.db.read(|tx| -> ApiResult<Option<(User, Option<String>)>> {
+        let Some(user) = tx.user_by_name(target_name)? else { return Ok(None) };
+        let gname = tx.group_name(if egid == -1 { user.gid } else { egid })?;
+        Ok(Some((user, gname)))
+    })?;
+    let (target, gname) = found.ok_or_else(|| refuse("no such target user"))?;
+    if !target.enabled || (egid != -1 && !target.groups.contains(&egid)) {
+        return Err(refuse("target user disabled or not in the group"));
+    }
+    let (gid, groups) = if egid == -1 { (target.gid, target.groups.clone()) } else { (egid, vec![egid]) };
+    Ok(Caller { uid: target.id, gid, groups, uname: target.name, gname: gname.unwrap_or_default() })
+}
+
+/// Whether `token` (base64 of AES-256-CBC of `server:target:expiry`, key and IV the first 32
+/// and 16 characters of the server user's stored password) names this server and has not
+/// expired at `now`.
+fn server_token_valid(server: &User, token: &str, now: i64) -> bool {
+    let (Some(key), Some(iv)) = (server.password.get(..32), server.password.get(..16)) else { return false };
+    let Ok(data) = base64::engine::general_purpose::STANDARD.decode(token) else { return false };
+    let Ok(decryptor) = cbc::Decryptor::<aes::Aes256>::new_from_slices(key.as_bytes(), iv.as_bytes()) else {
+        return false;
+    };
+    let Ok(plain) = decryptor.decrypt_padded_vec_mut::<Pkcs7>(&data) else { return false };
+    let Ok(text) = String::from_utf8(plain) else { return false };
+    let parts: Vec<&str> = text.split(':').collect();
+    let expiry = parts.last().and_then(|e| e.parse::<i64>().ok());
+    parts.first() == Some(&server.name.as_str()) && expiry.is_some_and(|e| now < e)
 }
 
 /// Whether `secret` opens `user`'s account at time `now`.
@@ -123,6 +177,37 @@ mod tests {
             template: Default::default(),
             quotas: Default::default(),
         }
+    }
+
+    /// Encrypts a server token as OpenNebula's web front-ends do.
+    fn server_token(stored_password: &str, text: &str) -> String {
+        use aes::cipher::BlockEncryptMut;
+        let enc = cbc::Encryptor::<aes::Aes256>::new_from_slices(
+            &stored_password.as_bytes()[..32],
+            &stored_password.as_bytes()[..16],
+        )
+        .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(enc.encrypt_padded_vec_mut::<Pkcs7>(text.as_bytes()))
+    }
+
+    #[test]
+    fn server_tokens() {
+        let server = User {
+            name: "serveradmin".into(),
+            auth_driver: SERVER_CIPHER.into(),
+            password: sha256_hex("r"),
+            ..user()
+        };
+        let good = server_token(&server.password, "serveradmin:alice:2000");
+        assert!(server_token_valid(&server, &good, 1999));
+        assert!(!server_token_valid(&server, &good, 2000), "expired");
+        assert!(!server_token_valid(&server, &server_token(&server.password, "other:alice:2000"), 1000));
+        assert!(!server_token_valid(
+            &server,
+            &server_token(&sha256_hex("x"), "serveradmin:alice:2000"),
+            1000
+        ));
+        assert!(!server_token_valid(&server, "not base64!", 1000));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use one_core::objects::group::Group;
 use one_core::objects::quotas::Quotas;
 use one_core::template::Template;
 
-use super::authn::{CORE, random_hex, sha256_hex};
+use super::authn::{CORE, SERVER_CIPHER, random_hex, sha256_hex};
 use super::groups::{FIRST_USER_GROUP, create as create_group};
 use super::membership::add_rule_once;
 use super::users::new_user;
@@ -64,8 +64,10 @@ pub fn bootstrap(ctx: &Ctx, admin_name: &str, admin_password: &str) -> ApiResult
 
         let oneadmin = new_user(0, admin_name, &sha256_hex(admin_password), CORE, 0, vec![0]);
         tx.user_save(&oneadmin)?;
+        // As in OpenNebula: the auth files hold a random password, the user its sha256.
         let serveradmin_password = random_hex();
-        let serveradmin = new_user(1, "serveradmin", &serveradmin_password, "server_cipher", 0, vec![0]);
+        let serveradmin =
+            new_user(1, "serveradmin", &sha256_hex(&serveradmin_password), SERVER_CIPHER, 0, vec![0]);
         tx.user_save(&serveradmin)?;
         tx.set_last_oid(pools::USER, 1)?;
         Ok(Some(Bootstrapped { serveradmin_password }))

@@ -5,8 +5,9 @@ use one_core::acl::{ALL_ID, GROUP_ID, INDIVIDUAL_ID, ObjectType, Operation, Rule
 
 use super::authz::{ObjAuth, authorize};
 use super::users::{driver_conf, fetch as fetch_user};
-use super::{ApiError, ApiResult, Caller, Ctx, Object, action, api, internal};
+use super::{ApiResult, Caller, Ctx, Object, action, api, internal};
 use crate::db::{Tx, pools};
+use one_core::objects::user::User;
 
 /// The rules `one.group.addadmin` creates for user `uid` in group `gid`.
 pub fn admin_rules(uid: i32, gid: i32) -> [Rule; 4] {
@@ -57,6 +58,27 @@ pub fn drop_admin(tx: &Tx<'_>, gid: i32, uid: i32) -> ApiResult<()> {
     Ok(())
 }
 
+fn driver_managed(user: &User) -> String {
+    format!("Groups cannot be manually managed for auth driver {}", user.auth_driver)
+}
+
+/// Checks MANAGE on the user and `group_op` on group `gid` (which must exist).
+fn authorize_with_group(
+    tx: &Tx<'_>,
+    caller: &Caller,
+    user: &User,
+    gid: i32,
+    group_op: Operation,
+) -> ApiResult<()> {
+    let group = super::groups::fetch(tx, gid)?;
+    authorize(
+        tx,
+        caller,
+        Object::User,
+        &[(Operation::Manage, &ObjAuth::user(user)), (group_op, &ObjAuth::group(&group))],
+    )
+}
+
 /// `one.user.chgrp`: moves the user to another primary group.
 pub fn chgrp(ctx: &Ctx, caller: &Caller, id: i32, gid: i32) -> ApiResult<i32> {
     ctx.db.write(|tx| {
@@ -68,18 +90,9 @@ pub fn chgrp(ctx: &Ctx, caller: &Caller, id: i32, gid: i32) -> ApiResult<i32> {
             return Err(internal("user [0] oneadmin cannot be moved outside of the group [0] oneadmin", id));
         }
         if driver_conf(&user.auth_driver).managed_groups && !user.groups.contains(&gid) {
-            return Err(api(
-                format!("Groups cannot be manually managed for auth driver {}", user.auth_driver),
-                id,
-            ));
+            return Err(api(driver_managed(&user), id));
         }
-        let group = super::groups::fetch(tx, gid)?;
-        authorize(
-            tx,
-            caller,
-            Object::User,
-            &[(Operation::Manage, &ObjAuth::user(&user)), (Operation::Use, &ObjAuth::group(&group))],
-        )?;
+        authorize_with_group(tx, caller, &user, gid, Operation::Use)?;
         if user.gid == gid {
             return Ok(id);
         }
@@ -101,18 +114,9 @@ pub fn change_membership(ctx: &Ctx, caller: &Caller, id: i32, gid: i32, add: boo
     ctx.db.write(|tx| {
         let mut user = fetch_user(tx, id)?;
         if driver_conf(&user.auth_driver).managed_groups {
-            return Err(action(
-                format!("Groups cannot be manually managed for auth driver {}", user.auth_driver),
-                id,
-            ));
+            return Err(action(driver_managed(&user), id));
         }
-        let group = super::groups::fetch(tx, gid)?;
-        authorize(
-            tx,
-            caller,
-            Object::User,
-            &[(Operation::Manage, &ObjAuth::user(&user)), (Operation::Manage, &ObjAuth::group(&group))],
-        )?;
+        authorize_with_group(tx, caller, &user, gid, Operation::Manage)?;
         let member = user.groups.contains(&gid);
         if add {
             if member {
@@ -177,14 +181,6 @@ pub fn change_admin(ctx: &Ctx, caller: &Caller, gid: i32, uid: i32, add: bool) -
         }
         Ok(gid)
     })
-}
-
-/// Fails unless the group exists (NO_EXISTS otherwise).
-pub fn require_group(tx: &Tx<'_>, gid: i32) -> ApiResult<()> {
-    match tx.group_name(gid)? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::NoExists { object: Object::Group, id: gid }),
-    }
 }
 
 #[cfg(test)]

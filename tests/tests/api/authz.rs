@@ -63,3 +63,44 @@ async fn members_of_oneadmin_are_administrators() {
     assert!(r.userpool_info().await.unwrap().len() >= 4);
     assert_eq!(root, 2);
 }
+
+/// A serveradmin token made with the `openssl` command, independently of oned's code:
+/// base64(AES-256-CBC("serveradmin:TARGET:EXPIRY")), key and IV the first 32 and 16
+/// characters of sha256_hex(serveradmin's password).
+fn server_token(password: &str, text: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let run = |args: &[&str], input: &str| {
+        let mut child =
+            Command::new("openssl").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let digest = run(&["dgst", "-sha256", "-r"], password);
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let (key, iv) = (hex(&digest[..32]), hex(&digest[..16]));
+    run(&["enc", "-aes-256-cbc", "-K", &key, "-iv", &iv, "-base64", "-A"], text).trim().to_owned()
+}
+
+#[tokio::test]
+async fn serveradmin_acts_on_behalf_of_users() {
+    let oned = Oned::start();
+    let c = oned.client();
+    let alice = c.user_allocate("alice", "pw", "", &[]).await.unwrap();
+    let auth = std::fs::read_to_string(oned.dir.join("data/.one/sunstone_auth")).unwrap();
+    let (user, password) = auth.trim().split_once(':').unwrap();
+    assert_eq!(user, "serveradmin");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let token = server_token(password, &format!("serveradmin:alice:{}", now + 60));
+    let as_alice = oned.client_as(&format!("serveradmin:alice:{token}"));
+    let me = as_alice.user_info(-1).await.unwrap();
+    assert_eq!(me.id, alice);
+    assert_eq!(code(as_alice.user_info(0).await), 0x200, "with alice's rights, not serveradmin's");
+    let scoped = oned.client_as(&format!("serveradmin:alice:1:{token}"));
+    assert_eq!(scoped.group_info(-1).await.unwrap().id, 1);
+    let expired = server_token(password, &format!("serveradmin:alice:{}", now - 1));
+    assert_eq!(code(oned.client_as(&format!("serveradmin:alice:{expired}")).user_info(-1).await), 0x100);
+    let forged = server_token("not-the-password", &format!("serveradmin:alice:{}", now + 60));
+    assert_eq!(code(oned.client_as(&format!("serveradmin:alice:{forged}")).user_info(-1).await), 0x100);
+    assert_eq!(code(oned.client_as(&format!("serveradmin:{password}")).user_info(-1).await), 0x100);
+}
