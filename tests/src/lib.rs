@@ -15,17 +15,15 @@ use std::time::Duration;
 /// How long a started oned may take to listen.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The path of a workspace binary (`target/<profile>/<name>`).
+/// The path of a workspace binary of the same profile: next to the running executable
+/// (benchmarks in `target/<profile>/`) or one level up (tests in `target/<profile>/deps/`).
 pub fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} not found: build the workspace first (cargo build --workspace)",
-        path.display()
-    );
-    path
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable directory");
+    let candidates = [dir.join(name), dir.parent().map(|p| p.join(name)).unwrap_or_default()];
+    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("{name} not found near {}: build the workspace first (cargo build --workspace)", dir.display())
+    })
 }
 
 /// A running oned.
@@ -47,28 +45,16 @@ impl Oned {
         let dir = tmp.path().to_owned();
         let password = format!("pw-{}", std::process::id());
         std::fs::write(dir.join("one_auth"), format!("oneadmin:{password}\n")).expect("write one_auth");
-        let mut oned = Oned::spawn(&dir, &password, &[]);
+        let mut oned = Oned::spawn(&dir, &password);
         oned._keep = Some(tmp);
         oned
     }
 
-    /// Starts oned with extra command-line arguments.
-    pub fn start_with(args: &[&str]) -> Oned {
-        let tmp = tempfile::tempdir().expect("temporary directory");
-        let dir = tmp.path().to_owned();
-        let password = "opennebula".to_owned();
-        std::fs::write(dir.join("one_auth"), format!("oneadmin:{password}\n")).expect("write one_auth");
-        let mut oned = Oned::spawn(&dir, &password, args);
-        oned._keep = Some(tmp);
-        oned
-    }
-
-    fn spawn(dir: &Path, password: &str, extra: &[&str]) -> Oned {
+    fn spawn(dir: &Path, password: &str) -> Oned {
         let log = std::fs::File::create(dir.join("oned.log")).expect("log file");
         let mut child = Command::new(bin("oned"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.join("data"))
-            .args(extra)
             .env("ONE_AUTH", dir.join("one_auth"))
             .env_remove("ONED_CONFIG")
             .stdin(Stdio::null())
@@ -138,7 +124,7 @@ impl Oned {
     /// Starts a new oned on the same data directory (after [`Oned::kill9`]).
     pub fn restart(&mut self) {
         self.kill9();
-        let mut next = Oned::spawn(&self.dir, &self.password, &[]);
+        let mut next = Oned::spawn(&self.dir, &self.password);
         self.child = next.child.take();
         self.port = next.port;
     }
