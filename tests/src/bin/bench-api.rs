@@ -59,7 +59,10 @@ async fn main() {
         total += t.await.expect("task");
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("one.user.info: {clients} clients, {total} calls in {secs:.2} s = {:.0} calls/s", total as f64 / secs);
+    println!(
+        "one.user.info: {clients} clients, {total} calls in {secs:.2} s = {:.0} calls/s",
+        total as f64 / secs
+    );
 
     let start = Instant::now();
     let rounds = 20;
