@@ -1,7 +1,7 @@
 //! The user manager: `one.user.{allocate, delete, info, update, passwd, chauth, enable, login}`
 //! and `one.userpool.info`. Group membership lives in `membership`, quotas in `quotas`.
 
-use one_core::acl::{GROUP_ID, INDIVIDUAL_ID, ObjectType, Operation};
+use one_core::acl::{INDIVIDUAL_ID, ObjectType, Operation};
 use one_core::objects::quotas::Quotas;
 use one_core::objects::user::{LoginToken, User, user_pool_xml};
 use one_core::template::Template;
@@ -408,9 +408,4 @@ pub fn login(
         tx.user_save(&user)?;
         Ok(token)
     })
-}
-
-/// The ACL user field for a group (`@gid`), used when groups go away.
-pub fn group_selector(gid: i32) -> u64 {
-    GROUP_ID | gid as u32 as u64
 }

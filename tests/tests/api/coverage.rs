@@ -46,3 +46,20 @@ async fn no_method_accepts_a_bad_session() {
     }
     assert_eq!(admin.userpool_info().await.unwrap().len(), 3, "nothing was created by bad sessions");
 }
+
+#[tokio::test]
+async fn the_client_crate_has_a_call_for_every_method() {
+    let oned = Oned::start();
+    let Value::Array(names) = oned.client().call_plain("system.listMethods", vec![]).await.unwrap() else {
+        panic!()
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../oca/src");
+    let source: String = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    for name in names {
+        let Value::String(name) = name else { panic!() };
+        assert!(source.contains(&format!("\"{name}\"")), "oca has no typed call for {name}");
+    }
+}
