@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: xmllint validates our XML against OpenNebula's XSDs.
-PACKAGES=(libxml2-utils python3-venv ca-certificates)
+# Debian packages: xmllint validates our XML against OpenNebula's XSDs; openssl makes
+# serveradmin tokens independently of oned in the tests.
+PACKAGES=(libxml2-utils python3-venv ca-certificates openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
