@@ -3,12 +3,13 @@
 //! rule that grants it. CREATE and pool-wide checks can only be granted by ACL rules.
 
 use one_core::acl::{self, ObjectType, Operation, Requester, Rule, Target};
+use one_core::objects::common::PoolObject;
 use one_core::objects::group::Group;
 use one_core::objects::user::User;
 use one_core::perms::{Permissions, Right};
 
 use super::{ApiError, ApiResult, Caller, Object, ZONE_ID};
-use crate::db::Tx;
+use crate::db::{Tx, Visibility};
 
 /// What authorization needs to know about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,10 @@ pub struct ObjAuth {
     pub perms: Permissions,
     /// The clusters it belongs to.
     pub cluster_ids: Vec<i32>,
+    /// Its lock level (0: unlocked; 1 locks USE, MANAGE and ADMIN; 2 MANAGE and ADMIN; 3 ADMIN).
+    pub lock: i32,
+    /// Whether this check ignores the lock (reading, locking and unlocking do).
+    pub ignore_lock: bool,
 }
 
 impl ObjAuth {
@@ -38,6 +43,8 @@ impl ObjAuth {
             gid: user.gid,
             perms: Permissions::from_octal(0o600),
             cluster_ids: Vec::new(),
+            lock: 0,
+            ignore_lock: false,
         }
     }
 
@@ -50,7 +57,30 @@ impl ObjAuth {
             gid: group.id,
             perms: Permissions::from_octal(0o640),
             cluster_ids: Vec::new(),
+            lock: 0,
+            ignore_lock: false,
         }
+    }
+
+    /// Any pool object.
+    pub fn of<T: PoolObject>(obj: &T) -> Self {
+        let m = obj.meta();
+        ObjAuth {
+            kind: T::KIND,
+            oid: m.id,
+            uid: m.uid,
+            gid: m.gid,
+            perms: m.perms,
+            cluster_ids: obj.cluster_ids(),
+            lock: m.lock.map_or(0, |l| l.level),
+            ignore_lock: false,
+        }
+    }
+
+    /// The same object for an operation the lock does not block.
+    pub fn no_lock(mut self) -> Self {
+        self.ignore_lock = true;
+        self
     }
 
     /// The ACL pseudo-object: only administrators (or an ACL rule on ACLs) pass.
@@ -60,7 +90,16 @@ impl ObjAuth {
 
     /// A whole pool (or an object type in general): only ACL rules `TYPE/*` grant it.
     pub fn pool(kind: ObjectType) -> Self {
-        ObjAuth { kind, oid: -1, uid: -1, gid: -1, perms: Permissions::default(), cluster_ids: Vec::new() }
+        ObjAuth {
+            kind,
+            oid: -1,
+            uid: -1,
+            gid: -1,
+            perms: Permissions::default(),
+            cluster_ids: Vec::new(),
+            lock: 0,
+            ignore_lock: false,
+        }
     }
 
     /// A new object the caller wants to create, in the caller's group.
@@ -72,6 +111,8 @@ impl ObjAuth {
             gid: caller.gid,
             perms: Permissions::default(),
             cluster_ids: Vec::new(),
+            lock: 0,
+            ignore_lock: false,
         }
     }
 }
@@ -85,8 +126,17 @@ fn right(op: Operation) -> Option<Right> {
     }
 }
 
+/// Whether a lock blocks `op` on `obj`: a lock at level L blocks operations from L up
+/// (USE 1, MANAGE 2, ADMIN 4, as OpenNebula compares them).
+fn locked_for(op: Operation, obj: &ObjAuth) -> bool {
+    !obj.ignore_lock && obj.lock > 0 && i64::from(obj.lock) <= op.bit() as i64 && op != Operation::Create
+}
+
 /// Whether `caller` may perform `op` on `obj` under `rules`.
 pub fn allowed(rules: &[Rule], caller: &Caller, op: Operation, obj: &ObjAuth) -> bool {
+    if locked_for(op, obj) {
+        return false;
+    }
     if caller.is_admin() {
         return true;
     }
@@ -141,6 +191,43 @@ pub fn authorize(
     }
 }
 
+/// What of pool `kind` the caller may see in listings: everything for administrators and
+/// holders of a `TYPE/*` USE rule, otherwise their own objects, those their groups or others
+/// may use, and those USE rules name by group, ID or cluster.
+pub fn visibility(rules: &[Rule], caller: &Caller, kind: ObjectType) -> Visibility {
+    let mut v = Visibility {
+        all: caller.is_admin(),
+        uid: caller.uid,
+        groups: caller.groups.clone(),
+        ..Visibility::default()
+    };
+    if v.all {
+        return v;
+    }
+    let id = |x: i32| u64::from(x as u32);
+    for rule in rules {
+        let applies = rule.user == acl::ALL_ID
+            || rule.user == acl::INDIVIDUAL_ID | id(caller.uid)
+            || caller.groups.iter().any(|g| rule.user == acl::GROUP_ID | id(*g));
+        let zone_ok = rule.zone == acl::ALL_ID || rule.zone == acl::INDIVIDUAL_ID | u64::from(ZONE_ID);
+        if !(applies && zone_ok && rule.grants(Operation::Use) && rule.resource & kind.bit() != 0) {
+            continue;
+        }
+        let target = (rule.resource & 0xFFFF_FFFF) as u32 as i32;
+        let flags = rule.resource & (acl::INDIVIDUAL_ID | acl::GROUP_ID | acl::ALL_ID | acl::CLUSTER_ID);
+        if flags == acl::ALL_ID {
+            v.all = true;
+        } else if flags == acl::GROUP_ID {
+            v.acl_gids.push(target);
+        } else if flags == acl::INDIVIDUAL_ID {
+            v.acl_oids.push(target);
+        } else if flags == acl::CLUSTER_ID {
+            v.acl_cids.push(target);
+        }
+    }
+    v
+}
+
 /// The ACL rules, for filtering pools with [`allowed`].
 pub fn rules(tx: &Tx<'_>) -> ApiResult<Vec<Rule>> {
     Ok(tx.acl_list()?.into_iter().map(|e| e.rule).collect())
@@ -162,6 +249,8 @@ mod tests {
             gid,
             perms: Permissions::from_octal(0o600),
             cluster_ids: vec![],
+            lock: 0,
+            ignore_lock: false,
         }
     }
 
@@ -180,6 +269,34 @@ mod tests {
         assert!(!allowed(&none, &alice, Operation::Create, &create));
         assert!(allowed(&[Rule::parse("@1 USER/* CREATE").unwrap()], &alice, Operation::Create, &create));
         assert!(!allowed(&none, &alice, Operation::Manage, &ObjAuth::acl()));
+    }
+
+    #[test]
+    fn locks_block_from_their_level_up() {
+        let admin = caller(0, &[0]);
+        let locked = |level| ObjAuth { lock: level, ..user_obj(5, 1) };
+        assert!(!allowed(&[], &admin, Operation::Use, &locked(1)), "USE lock blocks everything");
+        assert!(allowed(&[], &admin, Operation::Use, &locked(2)));
+        assert!(!allowed(&[], &admin, Operation::Manage, &locked(2)));
+        assert!(allowed(&[], &admin, Operation::Manage, &locked(3)));
+        assert!(!allowed(&[], &admin, Operation::Admin, &locked(3)));
+        assert!(allowed(&[], &admin, Operation::Manage, &locked(1).no_lock()));
+    }
+
+    #[test]
+    fn visibility_from_rules() {
+        let alice = caller(5, &[1]);
+        let rules = [
+            Rule::parse("@1 VM/@100 USE #0").unwrap(),
+            Rule::parse("#5 VM/#7 USE+MANAGE #0").unwrap(),
+            Rule::parse("#5 HOST/* USE #0").unwrap(),
+            Rule::parse("#6 VM/* USE #0").unwrap(),
+        ];
+        let v = visibility(&rules, &alice, ObjectType::Vm);
+        assert!(!v.all);
+        assert_eq!((v.acl_gids, v.acl_oids), (vec![100], vec![7]));
+        assert!(visibility(&rules, &alice, ObjectType::Host).all);
+        assert!(visibility(&[], &caller(0, &[0]), ObjectType::Vm).all);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod groups;
 pub mod membership;
+pub mod pool;
 pub mod quotas;
 pub mod system;
 pub mod users;
@@ -70,6 +71,20 @@ pub enum Object {
     Acl,
     /// Methods about no object (`one.system.*`).
     System,
+    /// `host`.
+    Host,
+    /// `cluster`.
+    Cluster,
+    /// `datastore`.
+    Datastore,
+    /// `image`.
+    Image,
+    /// `virtual machine template`.
+    Template,
+    /// `virtual network`.
+    Vnet,
+    /// `virtual machine`.
+    Vm,
 }
 
 impl Object {
@@ -80,6 +95,13 @@ impl Object {
             Object::Group => "group",
             Object::Acl => "ACL",
             Object::System => "system",
+            Object::Host => "host",
+            Object::Cluster => "cluster",
+            Object::Datastore => "datastore",
+            Object::Image => "image",
+            Object::Template => "virtual machine template",
+            Object::Vnet => "virtual network",
+            Object::Vm => "virtual machine",
         }
     }
 }
