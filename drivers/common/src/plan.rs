@@ -5,12 +5,17 @@
 
 use crate::DriverError;
 
+/// What a step does.
+type Run<'a, C> = Box<dyn FnOnce(&mut C) -> Result<(), DriverError> + 'a>;
+/// How a step is taken back.
+type Undo<'a, C> = Box<dyn FnOnce(&mut C) + 'a>;
+
 /// One step: what it does to the context `C`, and how to take it back.
 pub struct Step<'a, C> {
     /// Its name, for messages and failure injection.
     pub name: &'static str,
-    run: Box<dyn FnOnce(&mut C) -> Result<(), DriverError> + 'a>,
-    undo: Option<Box<dyn FnOnce(&mut C) + 'a>>,
+    run: Run<'a, C>,
+    undo: Option<Undo<'a, C>>,
 }
 
 impl<'a, C> Step<'a, C> {
@@ -32,7 +37,7 @@ impl<'a, C> Step<'a, C> {
 /// Runs the steps in order; on the first failure, undoes the completed steps in reverse order
 /// and returns the failure prefixed with the step's name.
 pub fn run<C>(ctx: &mut C, steps: Vec<Step<'_, C>>) -> Result<(), DriverError> {
-    let mut done: Vec<(&'static str, Option<Box<dyn FnOnce(&mut C) + '_>>)> = Vec::new();
+    let mut done: Vec<(&'static str, Option<Undo<'_, C>>)> = Vec::new();
     for step in steps {
         match (step.run)(ctx) {
             Ok(()) => done.push((step.name, step.undo)),
