@@ -128,8 +128,37 @@ fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
     Some(outcome)
 }
 
+/// XML-escapes `text` into `out` (the fast path for large documents in string values).
+fn escape_into(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let esc = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(esc);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+}
+
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
 /// The response body for an outcome.
 pub fn encode(outcome: Outcome) -> String {
+    // Documents (pool listings of thousands of objects) are the large answers: write them
+    // directly instead of through dxr's serializer.
+    if let Outcome::Success(Value::String(doc)) = &outcome {
+        let mut out = String::with_capacity(doc.len() + doc.len() / 4 + 256);
+        out.push_str(XML_HEAD);
+        out.push_str("<methodResponse><params><param><value><array><data><value><boolean>1</boolean></value><value><string>");
+        escape_into(&mut out, doc);
+        out.push_str("</string></value><value><i4>0</i4></value></data></array></value></param></params></methodResponse>");
+        return out;
+    }
     let xml = match outcome {
         Outcome::Success(value) => {
             MethodResponse { value: Value::Array(vec![Value::Boolean(true), value, Value::Integer(0)]) }
@@ -155,7 +184,7 @@ pub fn encode(outcome: Outcome) -> String {
         };
         fallback.to_xml().unwrap_or_default()
     });
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}")
+    format!("{XML_HEAD}{body}")
 }
 
 /// Decodes a request body and dispatches it.
@@ -257,7 +286,7 @@ mod tests {
     #[test]
     fn no_method_in_the_table_accepts_a_bad_session() {
         let ctx = ctx();
-        for method in table::METHODS {
+        for method in table::METHODS.iter() {
             for session in ["oneadmin:wrong", "oneadmin", "", "nobody:pw", ":pw", "serveradmin:"] {
                 let mut values = vec![Value::String(session.into())];
                 values.extend(sample_args(method));
@@ -272,7 +301,7 @@ mod tests {
     #[test]
     fn every_method_answers_well_typed_calls_without_panicking() {
         let ctx = ctx();
-        for method in table::METHODS {
+        for method in table::METHODS.iter() {
             let mut values = vec![Value::String("oneadmin:pw".into())];
             values.extend(sample_args(method));
             match dispatch(&ctx, method.name, &values) {
@@ -289,6 +318,23 @@ mod tests {
                 method.name
             );
         }
+    }
+
+    #[test]
+    fn the_fast_path_encodes_as_dxr_does() {
+        let doc = "<VM><NAME>a &amp; b > c</NAME><![CDATA[x<y]]></VM>".to_owned();
+        let fast = encode(Outcome::Success(Value::String(doc.clone())));
+        let reference = MethodResponse {
+            value: Value::Array(vec![Value::Boolean(true), Value::String(doc.clone()), Value::Integer(0)]),
+        }
+        .to_xml()
+        .unwrap();
+        assert_eq!(fast, format!("{XML_HEAD}{reference}"));
+        let back = MethodResponse::from_xml(fast.trim_start_matches(XML_HEAD)).unwrap();
+        assert_eq!(
+            back.value,
+            Value::Array(vec![Value::Boolean(true), Value::String(doc), Value::Integer(0)])
+        );
     }
 
     #[test]

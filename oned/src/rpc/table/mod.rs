@@ -1,0 +1,79 @@
+//! The dispatch table: every XML-RPC method oned serves, with its parameters (after the
+//! session string) and the function it calls. Handlers only unpack arguments, call the
+//! manager and wrap the result. The entries live in one file per object family; [`METHODS`]
+//! is the one table they make together.
+
+mod acls;
+mod groups;
+mod system;
+mod users;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use dxr::Value;
+
+use super::params::Kind::{Bool, Int, Str};
+use super::params::{Args, Param, opt, req};
+use crate::api::{ApiResult, Caller, Ctx, Object};
+
+/// A handler: runs the call as `caller` with decoded arguments.
+pub type Handler = fn(&Ctx, &Caller, &Args) -> ApiResult<Value>;
+
+/// One API method.
+#[derive(Debug)]
+pub struct Method {
+    /// Full method name, e.g. `one.user.info`.
+    pub name: &'static str,
+    /// Parameters after the session string.
+    pub params: &'static [Param],
+    /// What it does.
+    pub handler: Handler,
+    /// The object its errors name.
+    pub object: Object,
+    /// One line of help (`system.methodHelp`).
+    pub help: &'static str,
+}
+
+pub(super) fn int(r: ApiResult<i32>) -> ApiResult<Value> {
+    r.map(Value::Integer)
+}
+
+pub(super) fn string(r: ApiResult<String>) -> ApiResult<Value> {
+    r.map(Value::String)
+}
+
+pub(super) const ID: Param = req("id", Int);
+pub(super) const INFO: &[Param] = &[ID, opt("decrypt", Bool)];
+pub(super) const UPDATE: &[Param] = &[ID, req("template", Str), opt("type", Int)];
+pub(super) const ID_GID: &[Param] = &[ID, req("group_id", Int)];
+
+/// Every method, in the order `system.listMethods` reports them.
+pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
+    [system::METHODS, users::METHODS, groups::METHODS, acls::METHODS].into_iter().flatten().collect()
+});
+
+static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
+    LazyLock::new(|| METHODS.iter().map(|m| (m.name, *m)).collect());
+
+/// The method with this name.
+pub fn find(name: &str) -> Option<&'static Method> {
+    BY_NAME.get(name).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_and_optional_parameters_come_last() {
+        let mut seen = HashSet::new();
+        for m in METHODS.iter() {
+            assert!(seen.insert(m.name), "{} listed twice", m.name);
+            assert!(m.name.starts_with("one."));
+            let first_optional = m.params.iter().position(|p| p.optional).unwrap_or(m.params.len());
+            assert!(m.params[first_optional..].iter().all(|p| p.optional), "{}", m.name);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Dispatch entries for `one.system.*`.
+
+use dxr::Value;
+
+use super::Method;
+use crate::api::{self, Object};
+
+/// The entries.
+pub static METHODS: &[Method] = &[
+    Method {
+        name: "one.system.version",
+        params: &[],
+        handler: |_, _, _| Ok(Value::String(api::system::VERSION.to_owned())),
+        object: Object::System,
+        help: "Returns the OpenNebula version",
+    },
+    Method {
+        name: "one.system.config",
+        params: &[],
+        handler: |ctx, c, _| Ok(Value::String(api::system::config(ctx, c))),
+        object: Object::System,
+        help: "Returns the configuration",
+    },
+];
