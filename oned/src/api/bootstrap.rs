@@ -87,7 +87,7 @@ mod tests {
         assert!(done.is_some());
         assert_eq!(bootstrap(&ctx, "oneadmin", "other").unwrap(), None, "second start changes nothing");
         ctx.db
-            .read(|tx| -> ApiResult<()> {
+            .write(|tx| -> ApiResult<()> {
                 let rules: Vec<(i32, String)> =
                     tx.acl_list()?.iter().map(|e| (e.id, e.rule.to_string())).collect();
                 assert_eq!(

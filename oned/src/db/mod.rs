@@ -1,9 +1,10 @@
 //! All SQL of oned. Only this module imports `rusqlite`.
 //!
 //! One SQLite file in WAL mode with `synchronous=FULL`: a write is acknowledged only after
-//! its transaction committed, so it survives a `kill -9` (and a power cut). One connection
-//! behind a mutex serialises calls; every API call runs in one transaction ([`Db::write`] or
-//! [`Db::read`]) so its checks and writes are atomic. Object IDs come from `pool_control` and
+//! its transaction committed, so it survives a `kill -9` (and a power cut). One writer
+//! connection behind a mutex serialises writes; a few read-only connections serve reads from
+//! consistent snapshots alongside them. Every API call runs in one transaction
+//! ([`Db::write`] or [`Db::read`]) so its checks and writes are atomic. Object IDs come from `pool_control` and
 //! are never reused. Pools live in one file each (`users`, `groups`, `acls`).
 //!
 //! New databases get `schema.sql`; existing ones are brought up to date by the numbered files
@@ -24,9 +25,10 @@ pub mod pools {
 }
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 /// The schema of a new database.
 const SCHEMA: &str = include_str!("schema.sql");
@@ -59,11 +61,20 @@ pub enum DbError {
     },
 }
 
-/// The database handle shared by all requests.
+/// The database handle shared by all requests: one writer connection, and a few read-only
+/// connections so that reads (WAL snapshots) run alongside writes and each other.
 #[derive(Debug)]
 pub struct Db {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
+
+/// How many read-only connections serve reads.
+const READERS: usize = 4;
+
+/// Tells in-memory databases apart.
+static MEMORY_DBS: AtomicUsize = AtomicUsize::new(0);
 
 /// A transaction; pool modules add their methods to it (`tx.user_fetch(id)`, ...).
 pub struct Tx<'a> {
@@ -73,36 +84,57 @@ pub struct Tx<'a> {
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Db, DbError> {
-        let conn = Connection::open(path)?;
-        Self::setup(conn)
+        Self::setup(&path.to_string_lossy(), OpenFlags::default())
     }
 
     /// An in-memory database, for unit tests of the layers above.
     pub fn open_in_memory() -> Result<Db, DbError> {
-        Self::setup(Connection::open_in_memory()?)
+        let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
+        let uri = format!("file:oned-memory-{}-{n}?mode=memory&cache=shared", std::process::id());
+        Self::setup(&uri, OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI)
     }
 
-    fn setup(mut conn: Connection) -> Result<Db, DbError> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Pool listings of 20,000 VMs read tens of MB: keep them in the page cache (64 MiB).
-        conn.pragma_update(None, "cache_size", -65_536)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        upgrade(&mut conn)?;
-        Ok(Db { conn: Mutex::new(conn) })
+    fn setup(path: &str, flags: OpenFlags) -> Result<Db, DbError> {
+        let mut writer = Connection::open_with_flags(path, flags)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.pragma_update(None, "foreign_keys", "ON")?;
+        // Pool listings of 20,000 VMs read tens of MB: keep them in the page cache (32 MiB).
+        writer.pragma_update(None, "cache_size", -32_768)?;
+        writer.busy_timeout(std::time::Duration::from_secs(10))?;
+        upgrade(&mut writer)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(path, flags)?;
+            reader.pragma_update(None, "query_only", "ON")?;
+            reader.pragma_update(None, "cache_size", -16_384)?;
+            reader.busy_timeout(std::time::Duration::from_secs(10))?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(Db { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock rolled its transaction back (rusqlite drops it),
         // so the connection is consistent and can be used again.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A free reader, or the next one in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        Self::lock(&self.readers[i])
     }
 
     /// Runs `f` in a write transaction and commits when it returns `Ok`.
     /// Errors of `f` roll everything back.
     pub fn write<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut conn = self.lock();
+        let mut conn = Self::lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
         let tx = Tx { tx };
         let value = f(&tx)?;
@@ -112,7 +144,7 @@ impl Db {
 
     /// Runs `f` in a read transaction (a consistent snapshot); nothing is written.
     pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut conn = self.lock();
+        let mut conn = self.reader();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(DbError::from)?;
         let tx = Tx { tx };
         let value = f(&tx)?;
