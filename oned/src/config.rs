@@ -29,6 +29,35 @@ pub struct Config {
     /// `max_token_seconds`: upper bound for `one.user.login` token lifetimes; -1 means no
     /// bound (OpenNebula's `MAX_TOKEN_TIME`).
     pub max_token_seconds: i64,
+    /// `monitoring_interval`: seconds between monitoring rounds of each host and its VMs (10).
+    pub monitoring_interval: u64,
+    /// `monitoring_retention`: seconds monitoring records are kept (86400, one day).
+    pub monitoring_retention: i64,
+    /// `datastore_location`: where datastores keep their files (`<data_dir>/datastores`).
+    pub datastore_location: Option<PathBuf>,
+    /// `[dummy]`: the simulated drivers (`im_mad=dummy vm_mad=dummy`, `dummy` TM and DS).
+    pub dummy: DummyConfig,
+}
+
+/// Settings of the simulated drivers; objects can override them in their templates
+/// (`DUMMY_CPU`, `DUMMY_MEMORY`, `DUMMY_DELAY_MS`, `DUMMY_FAIL`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DummyConfig {
+    /// `delay_ms`: how long each simulated action takes (0).
+    pub delay_ms: u64,
+    /// `cpu`: CPU of a simulated host, percent (800: eight cores).
+    pub cpu: i64,
+    /// `memory_kb`: memory of a simulated host, KiB (16 GiB).
+    pub memory_kb: i64,
+    /// `datastore_mb`: size of a simulated datastore, MB (1 TiB).
+    pub datastore_mb: i64,
+}
+
+impl Default for DummyConfig {
+    fn default() -> Self {
+        DummyConfig { delay_ms: 0, cpu: 800, memory_kb: 16 * 1024 * 1024, datastore_mb: 1024 * 1024 }
+    }
 }
 
 /// The order of pool listings.
@@ -51,6 +80,10 @@ impl Default for Config {
             api_list_order: ListOrder::Desc,
             default_umask: "177".to_owned(),
             max_token_seconds: -1,
+            monitoring_interval: 10,
+            monitoring_retention: 86_400,
+            datastore_location: None,
+            dummy: DummyConfig::default(),
         }
     }
 }
@@ -93,6 +126,9 @@ impl Config {
         if self.max_request_bytes < 1024 {
             return Err("max_request_bytes must be at least 1024".to_owned());
         }
+        if self.monitoring_interval == 0 {
+            return Err("monitoring_interval must be at least 1 second".to_owned());
+        }
         Ok(())
     }
 
@@ -107,6 +143,11 @@ impl Config {
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("one.db")
     }
+
+    /// Where datastores keep their files.
+    pub fn datastore_location(&self) -> PathBuf {
+        self.datastore_location.clone().unwrap_or_else(|| self.data_dir.join("datastores"))
+    }
 }
 
 #[cfg(test)]
@@ -117,10 +158,15 @@ mod tests {
     fn file_overrides_defaults_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("oned.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:2700\"\napi_list_order = \"ASC\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:2700\"\napi_list_order = \"ASC\"\n[dummy]\ndelay_ms = 50\n",
+        )
+        .unwrap();
         let c = Config::load(&path).unwrap();
         assert_eq!(c.listen.port(), 2700);
         assert_eq!(c.api_list_order, ListOrder::Asc);
+        assert_eq!((c.dummy.delay_ms, c.dummy.cpu), (50, 800));
         assert_eq!(c.max_request_bytes, Config::default().max_request_bytes);
         std::fs::write(&path, "lisen = \"0.0.0.0:2700\"\n").unwrap();
         assert!(matches!(Config::load(&path), Err(ConfigError::Invalid { .. })));
