@@ -30,6 +30,23 @@ pub struct Ctx {
     pub config: Config,
 }
 
+/// A large document produced piece by piece (`one.vmpool.infoextended` of every VM): `produce`
+/// calls its argument with each piece, in order. Authorization is done before the stream is
+/// returned; `produce` only reads.
+pub struct DocStream {
+    /// Writes the document through the given sink.
+    pub produce: Producer,
+}
+
+/// The function that writes a streamed document through a sink.
+pub type Producer = Box<dyn FnOnce(&mut dyn FnMut(&str)) -> ApiResult<()> + Send>;
+
+impl std::fmt::Debug for DocStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocStream")
+    }
+}
+
 /// The zone this oned serves (a solo server is zone 0).
 pub const ZONE_ID: u32 = 0;
 

@@ -23,15 +23,18 @@ use axum::routing::post;
 use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
 use futures_util::StreamExt;
 
-use crate::api::{ApiError, Ctx, authn};
+use crate::api::{ApiError, Ctx, DocStream, authn};
 use one_core::error::fault;
 use params::Kind;
+use table::Reply;
 
 /// The outcome of one call, before encoding.
 #[derive(Debug)]
 pub enum Outcome {
     /// `[true, value, 0]`.
     Success(Value),
+    /// `[true, document, 0]` with the document streamed as it is produced.
+    Stream(DocStream),
     /// A bare value (the `system.*` introspection methods, as xmlrpc-c answers them).
     Plain(Value),
     /// `[false, "[method] message", code, id, -1]`.
@@ -56,7 +59,7 @@ fn fault(code: i32, message: impl Into<String>) -> Outcome {
 
 /// Runs one call: introspection, method lookup, authentication, argument decoding, handler.
 /// Transport-free, so tests can drive every method directly.
-pub fn dispatch(ctx: &Ctx, name: &str, values: &[Value]) -> Outcome {
+pub fn dispatch(ctx: &Arc<Ctx>, name: &str, values: &[Value]) -> Outcome {
     if let Some(outcome) = introspection(name, values) {
         return outcome;
     }
@@ -79,10 +82,11 @@ pub fn dispatch(ctx: &Ctx, name: &str, values: &[Value]) -> Outcome {
         Err(f) => return fault(f.code, f.message),
     };
     match (method.handler)(ctx, &caller, &args) {
-        Ok(value) => {
+        Ok(Reply::Value(value)) => {
             tracing::debug!(method = name, uid = caller.uid, "call succeeded");
             Outcome::Success(value)
         }
+        Ok(Reply::Stream(stream)) => Outcome::Stream(stream),
         Err(error) => {
             tracing::info!(
                 method = name,
@@ -165,6 +169,12 @@ pub fn encode(outcome: Outcome) -> String {
                 .to_xml()
         }
         Outcome::Plain(value) => MethodResponse { value }.to_xml(),
+        Outcome::Stream(_) => {
+            return encode(Outcome::Fault {
+                code: fault::INTERNAL,
+                message: "Internal error: unexpected stream".into(),
+            });
+        }
         Outcome::Failure { method, error } => MethodResponse {
             value: Value::Array(vec![
                 Value::Boolean(false),
@@ -188,7 +198,7 @@ pub fn encode(outcome: Outcome) -> String {
 }
 
 /// Decodes a request body and dispatches it.
-pub fn handle(ctx: &Ctx, body: &[u8]) -> Outcome {
+pub fn handle(ctx: &Arc<Ctx>, body: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(body) else {
         return fault(fault::INVALID_UTF8, "XML-RPC request body is not valid UTF-8");
     };
@@ -246,8 +256,48 @@ async fn rpc(State(ctx): State<Arc<Ctx>>, body: Body) -> Response {
             ),
         ),
     };
-    let body = tokio::task::spawn_blocking(move || encode(outcome)).await.unwrap_or_default();
+    let body = match outcome {
+        Outcome::Stream(stream) => streamed(stream),
+        other => Body::from(tokio::task::spawn_blocking(move || encode(other)).await.unwrap_or_default()),
+    };
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// How many encoded pieces may wait for a slow client.
+const STREAM_BUFFER: usize = 16;
+
+/// A response body written as the document is produced, on a blocking thread; memory stays
+/// bounded by [`STREAM_BUFFER`] pieces whatever the document's size.
+fn streamed(stream: DocStream) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(STREAM_BUFFER);
+    tokio::task::spawn_blocking(move || {
+        let head = format!(
+            "{XML_HEAD}<methodResponse><params><param><value><array><data><value><boolean>1</boolean></value><value><string>"
+        );
+        if tx.blocking_send(head).is_err() {
+            return;
+        }
+        let mut open = true;
+        let mut sink = |piece: &str| {
+            if open {
+                let mut escaped = String::with_capacity(piece.len() + piece.len() / 4);
+                escape_into(&mut escaped, piece);
+                open = tx.blocking_send(escaped).is_ok();
+            }
+        };
+        match (stream.produce)(&mut sink) {
+            Ok(()) => {
+                let tail = "</string></value><value><i4>0</i4></value></data></array></value></param></params></methodResponse>";
+                let _ = tx.blocking_send(tail.to_owned());
+            }
+            // The status line is gone: cut the response short so the client sees an error.
+            Err(e) => tracing::error!("streamed response failed: {}", e.message()),
+        }
+    });
+    let pieces = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (Ok::<_, std::convert::Infallible>(piece), rx))
+    });
+    Body::from_stream(pieces)
 }
 
 /// The HTTP routes: `POST /RPC2`.
@@ -263,10 +313,10 @@ mod tests {
     use crate::db::Db;
     use params::Kind;
 
-    fn ctx() -> Ctx {
+    fn ctx() -> Arc<Ctx> {
         let ctx = Ctx { db: Db::open_in_memory().unwrap(), config: Config::default() };
         bootstrap(&ctx, "oneadmin", "pw").unwrap();
-        ctx
+        Arc::new(ctx)
     }
 
     /// Well-typed arguments for every parameter of a method.
@@ -305,7 +355,7 @@ mod tests {
             let mut values = vec![Value::String("oneadmin:pw".into())];
             values.extend(sample_args(method));
             match dispatch(&ctx, method.name, &values) {
-                Outcome::Success(_) | Outcome::Failure { .. } => {}
+                Outcome::Success(_) | Outcome::Stream(_) | Outcome::Failure { .. } => {}
                 other => panic!("{}: {other:?}", method.name),
             }
             // Leaving out every parameter is a fault unless all are optional.

@@ -9,16 +9,24 @@ mod system;
 mod users;
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use dxr::Value;
 
 use super::params::Kind::{Bool, Int, Str};
 use super::params::{Args, Param, opt, req};
-use crate::api::{ApiResult, Caller, Ctx, Object};
+use crate::api::{ApiResult, Caller, Ctx, DocStream, Object};
+
+/// What a handler answers: a value, or a document streamed as it is read.
+pub enum Reply {
+    /// The value (an ID, a document, a token...).
+    Value(Value),
+    /// A large document, produced in pieces.
+    Stream(DocStream),
+}
 
 /// A handler: runs the call as `caller` with decoded arguments.
-pub type Handler = fn(&Ctx, &Caller, &Args) -> ApiResult<Value>;
+pub type Handler = fn(&Arc<Ctx>, &Caller, &Args) -> ApiResult<Reply>;
 
 /// One API method.
 #[derive(Debug)]
@@ -35,12 +43,17 @@ pub struct Method {
     pub help: &'static str,
 }
 
-pub(super) fn int(r: ApiResult<i32>) -> ApiResult<Value> {
-    r.map(Value::Integer)
+pub(super) fn int(r: ApiResult<i32>) -> ApiResult<Reply> {
+    r.map(|v| Reply::Value(Value::Integer(v)))
 }
 
-pub(super) fn string(r: ApiResult<String>) -> ApiResult<Value> {
-    r.map(Value::String)
+pub(super) fn string(r: ApiResult<String>) -> ApiResult<Reply> {
+    r.map(|v| Reply::Value(Value::String(v)))
+}
+
+#[allow(dead_code)] // used by the VM pool entries
+pub(super) fn stream(r: ApiResult<DocStream>) -> ApiResult<Reply> {
+    r.map(Reply::Stream)
 }
 
 pub(super) const ID: Param = req("id", Int);

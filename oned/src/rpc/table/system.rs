@@ -1,8 +1,6 @@
 //! Dispatch entries for `one.system.*`.
 
-use dxr::Value;
-
-use super::Method;
+use super::{Method, string};
 use crate::api::{self, Object};
 
 /// The entries.
@@ -10,14 +8,14 @@ pub static METHODS: &[Method] = &[
     Method {
         name: "one.system.version",
         params: &[],
-        handler: |_, _, _| Ok(Value::String(api::system::VERSION.to_owned())),
+        handler: |_, _, _| string(Ok(api::system::VERSION.to_owned())),
         object: Object::System,
         help: "Returns the OpenNebula version",
     },
     Method {
         name: "one.system.config",
         params: &[],
-        handler: |ctx, c, _| Ok(Value::String(api::system::config(ctx, c))),
+        handler: |ctx, c, _| string(Ok(api::system::config(ctx, c))),
         object: Object::System,
         help: "Returns the configuration",
     },
