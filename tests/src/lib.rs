@@ -41,10 +41,16 @@ pub struct Oned {
 impl Oned {
     /// Starts oned with a new, empty data directory.
     pub fn start() -> Oned {
+        Oned::start_configured("")
+    }
+
+    /// Starts oned with a new, empty data directory and this configuration file content.
+    pub fn start_configured(config: &str) -> Oned {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let dir = tmp.path().to_owned();
         let password = format!("pw-{}", std::process::id());
         std::fs::write(dir.join("one_auth"), format!("oneadmin:{password}\n")).expect("write one_auth");
+        std::fs::write(dir.join("oned.toml"), config).expect("write oned.toml");
         let mut oned = Oned::spawn(&dir, &password);
         oned._keep = Some(tmp);
         oned
@@ -55,6 +61,8 @@ impl Oned {
         let mut child = Command::new(bin("oned"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.join("data"))
+            .arg("--config")
+            .arg(dir.join("oned.toml"))
             .env("ONE_AUTH", dir.join("one_auth"))
             .env_remove("ONED_CONFIG")
             .stdin(Stdio::null())

@@ -1,0 +1,222 @@
+//! OpenNebula's scalability test, reproduced: HOSTS simulated hosts (dummy drivers, each
+//! reporting ~30 KB of monitoring data) and VMS VMs with ~7 KB templates in one SQLite file,
+//! driven from a load generator on loopback. Prints the figures BENCHMARKS.md records; asserts
+//! nothing about time.
+//!
+//! `cargo build --release --workspace && target/release/bench-scale [HOSTS] [VMS] [CLIENTS]`
+//! (defaults 1250 20000 4).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oca::{Client, Value};
+use one_tests::Oned;
+
+fn rss_kib(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_owned())
+}
+
+fn i(v: i32) -> Value {
+    Value::Integer(v)
+}
+
+/// A VM template of about 7 KB, as in OpenNebula's test: capacity, disks, NICs, context and a
+/// long description.
+fn vm_template(n: usize) -> String {
+    let mut t = format!(
+        "NAME = \"bench-{n}\"\nCPU = 0.1\nVCPU = 1\nMEMORY = 64\nGRAPHICS = [ TYPE = \"vnc\", LISTEN = \"0.0.0.0\" ]\n\
+         OS = [ ARCH = \"x86_64\", BOOT = \"disk0\" ]\nCONTEXT = [ NETWORK = \"YES\", SSH_PUBLIC_KEY = \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bench@example\" ]\n"
+    );
+    for d in 0..4 {
+        t.push_str(&format!(
+            "DISK = [ TYPE = \"fs\", SIZE = \"1024\", FORMAT = \"raw\", TARGET = \"vd{}\", DEV_PREFIX = \"vd\", CACHE = \"none\" ]\n",
+            (b'a' + d as u8) as char
+        ));
+    }
+    while t.len() < 7000 {
+        t.push_str(&format!("LABEL_{} = \"{}\"\n", t.len(), "x".repeat(100)));
+    }
+    t
+}
+
+async fn timed<F, T>(f: F) -> (T, Duration)
+where
+    F: std::future::Future<Output = T>,
+{
+    let start = Instant::now();
+    let out = f.await;
+    (out, start.elapsed())
+}
+
+async fn avg_ms(c: &Client, method: &str, params: Vec<Value>, rounds: u32) -> (f64, usize) {
+    let mut size = 0;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        if let Value::String(doc) = c.call(method, params.clone()).await.expect(method) {
+            size = doc.len();
+        }
+    }
+    (start.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds), size)
+}
+
+/// Runs `per_client` calls of `call(client, n)` on `clients` concurrent clients; returns calls/s.
+async fn parallel<F, Fut>(oned: &Oned, clients: usize, total: usize, call: F) -> f64
+where
+    F: Fn(Arc<Client>, usize) -> Fut + Send + Sync + Copy + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = Arc::new(oned.client());
+        tasks.push(tokio::spawn(async move {
+            let mut n = c;
+            while n < total {
+                call(client.clone(), n).await;
+                n += clients;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn count_in_state(c: &Client, state: i32) -> usize {
+    match c.call("one.vmpool.info", vec![i(-2), i(-1), i(-1), i(state)]).await {
+        Ok(Value::String(doc)) => doc.matches("<VM><ID>").count(),
+        _ => 0,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let hosts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1250);
+    let vms: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(4);
+    let oned = Oned::start_configured("monitoring_interval = 120\n");
+    let pid = oned.pid();
+    let admin = oned.client();
+    println!("bench-scale: {hosts} hosts, {vms} VMs, {clients} clients; oned pid {pid}");
+
+    // Hosts, each reporting ~30 KB of monitoring (PCI devices), until all are MONITORED.
+    let rate = parallel(&oned, clients, hosts, |c, n| async move {
+        let id = c
+            .call("one.host.allocate", vec![s(&format!("host-{n}")), s("dummy"), s("dummy"), i(-1)])
+            .await
+            .expect("host.allocate");
+        let Value::Integer(id) = id else { panic!("host id") };
+        c.call("one.host.update", vec![i(id), s("DUMMY_PCI_DEVICES = 45"), i(1)]).await.expect("host.update");
+    })
+    .await;
+    println!("one.host.allocate + update: {rate:.0} hosts/s");
+    let start = Instant::now();
+    loop {
+        let Value::String(doc) = admin.call("one.hostpool.info", vec![]).await.expect("hostpool") else {
+            panic!()
+        };
+        let monitored = doc.matches("<STATE>2</STATE>").count();
+        if monitored >= hosts || start.elapsed() > Duration::from_secs(600) {
+            println!(
+                "hosts MONITORED: {monitored} after {:.1} s; hostpool.info is {} KB",
+                start.elapsed().as_secs_f64(),
+                doc.len() / 1024
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // VMs: allocate, then deploy round-robin on the hosts.
+    let rate = parallel(&oned, clients, vms, |c, n| async move {
+        c.call("one.vm.allocate", vec![s(&vm_template(n)), Value::Boolean(false)])
+            .await
+            .expect("vm.allocate");
+    })
+    .await;
+    println!("one.vm.allocate: {rate:.0} calls/s ({clients} clients, ~7 KB templates)");
+    let hosts_n = hosts;
+    let rate = parallel(&oned, clients, vms, move |c, n| async move {
+        c.call("one.vm.deploy", vec![i(n as i32), i((n % hosts_n) as i32)]).await.expect("vm.deploy");
+    })
+    .await;
+    println!("one.vm.deploy: {rate:.0} calls/s ({clients} clients)");
+    let start = Instant::now();
+    loop {
+        let running = count_in_state(&admin, 3).await;
+        if running >= vms || start.elapsed() > Duration::from_secs(900) {
+            println!(
+                "VMs ACTIVE: {running} {:.1} s after the last deploy call",
+                start.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    println!("oned RSS after loading: {} KiB (peak {} KiB)", rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"));
+
+    // Single calls.
+    let (ms, size) = avg_ms(&admin, "one.vmpool.info", vec![i(-2), i(-1), i(-1), i(-1)], 10).await;
+    println!("one.vmpool.info, all VMs: {ms:.1} ms ({} KB)", size / 1024);
+    let (ms, size) = avg_ms(&admin, "one.vmpool.info", vec![i(-2), i(0), i(-2000), i(-1)], 20).await;
+    println!("one.vmpool.info, page of 2000: {ms:.1} ms ({} KB)", size / 1024);
+    let (ms, size) = avg_ms(&admin, "one.hostpool.info", vec![], 10).await;
+    println!("one.hostpool.info: {ms:.1} ms ({} KB)", size / 1024);
+    let (ms, _) = avg_ms(&admin, "one.vm.info", vec![i((vms / 2) as i32)], 200).await;
+    println!("one.vm.info: {ms:.2} ms");
+    let (ms, _) = avg_ms(&admin, "one.host.info", vec![i((hosts / 2) as i32)], 200).await;
+    println!("one.host.info: {ms:.2} ms");
+
+    // The mix: host.info 30 %, hostpool.info 20 %, vm.info 30 %, vmpool.info 20 %.
+    let duration = Duration::from_secs(20);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = oned.client();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = c;
+            while start.elapsed() < duration {
+                let (method, params) = match n % 10 {
+                    0..=2 => ("one.host.info", vec![i((n % hosts) as i32)]),
+                    3 | 4 => ("one.hostpool.info", vec![]),
+                    5..=7 => ("one.vm.info", vec![i((n % vms) as i32)]),
+                    _ => ("one.vmpool.info", vec![i(-2), i(-1), i(-1), i(-1)]),
+                };
+                let (r, t) = timed(client.call(method, params)).await;
+                r.expect(method);
+                latencies.push(t);
+                n += 7;
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    all.sort();
+    let p = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "mix ({clients} clients, {:.0} s): {:.1} requests/s, p50 {:.1} ms, p99 {:.1} ms",
+        duration.as_secs_f64(),
+        all.len() as f64 / start.elapsed().as_secs_f64(),
+        p(0.5),
+        p(0.99)
+    );
+
+    let (ms, size) = avg_ms(&admin, "one.vmpool.infoextended", vec![i(-2), i(-1), i(-1), i(-1)], 1).await;
+    println!("one.vmpool.infoextended, all VMs: {ms:.0} ms ({} MB, streamed)", size / 1024 / 1024);
+    println!("oned RSS at the end: {} KiB (peak {} KiB)", rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"));
+}
