@@ -5,6 +5,7 @@
 pub mod acl_pool;
 pub mod common;
 pub mod group;
+pub mod host;
 pub mod monitoring;
 pub mod quotas;
 pub mod user;
