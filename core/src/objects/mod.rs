@@ -3,6 +3,7 @@
 //! clients. Checked byte for byte against real OpenNebula 7.4 responses where we have them.
 
 pub mod acl_pool;
+pub mod cluster;
 pub mod common;
 pub mod group;
 pub mod host;
