@@ -5,6 +5,7 @@
 pub mod acl_pool;
 pub mod cluster;
 pub mod common;
+pub mod datastore;
 pub mod group;
 pub mod host;
 pub mod monitoring;
