@@ -3,8 +3,12 @@
 //! clients. Checked byte for byte against real OpenNebula 7.4 responses where we have them.
 
 pub mod acl_pool;
+pub mod cluster;
 pub mod common;
+pub mod datastore;
 pub mod group;
+pub mod host;
+pub mod monitoring;
 pub mod quotas;
 pub mod user;
 
