@@ -23,6 +23,8 @@ mod short;
 mod proptests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alloc;
 
 pub use allocate::{NewVm, format_float};
 pub use devices::{Device, DiskKind, DiskTargets, assign_disk_targets};
