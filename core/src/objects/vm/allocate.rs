@@ -9,7 +9,11 @@
 //! network leases for NICs (IP, MAC, BRIDGE, ...), CONTEXT variables, VM groups, the backup
 //! configuration ([`Vm::apply_backup_config`], which needs the disks' drivers) and the
 //! cluster and datastore requirements once disks and NICs carry CLUSTER_ID
-//! ([`Vm::set_automatic_requirements`]). Name validation is the caller's too.
+//! ([`Vm::set_automatic_requirements`]). Name validation is the caller's too, and so is
+//! taking SCHED_ACTION vectors out of the template before (they become scheduled actions, as
+//! OpenNebula's API layer does). TM_MAD_SYSTEM is set at deploy time, not here (unless the
+//! template gives it), so a PENDING VM's TEMPLATE lacks it, as in OpenNebula, although
+//! vm.xsd requires it.
 
 use std::collections::BTreeMap;
 
@@ -70,6 +74,16 @@ pub(super) fn take_vectors(t: &mut Template, name: &str) -> Vec<Vec<(String, Str
             Value::Single(_) => None,
         })
         .collect()
+}
+
+/// Splits like OpenNebula's `split(text, delim, false)` (a `getline` loop): empty fields are
+/// kept except a trailing one, and an empty text has no fields.
+pub(super) fn split_fields(text: &str, delim: char) -> Vec<&str> {
+    let mut fields: Vec<&str> = text.split(delim).collect();
+    if fields.last() == Some(&"") {
+        fields.pop();
+    }
+    fields
 }
 
 /// Parses an integer as a C++ stream does with a full-match check: blanks before, an

@@ -5,9 +5,10 @@
 //! (`short.rs`), the pools, and reading them back.
 //!
 //! Submodules: `history` (records and VM action codes), `parts` (snapshots and backups),
-//! `short` (the short form), `devices` (DISK/NIC views and edits), `allocate` (building a VM
-//! from an allocate template), `monitor` (monitoring and capacity accessors), `query`
-//! (`one.vmpool.info`'s state filter and search).
+//! `short` (the short form), `devices` (DISK/NIC views and edits, disk targets), `allocate`
+//! and `parse` (building a VM from an allocate template), `requirements` (automatic
+//! scheduling requirements, backup configuration), `monitor` (monitoring and capacity
+//! accessors), `query` (`one.vmpool.info`'s state filter and search).
 
 mod allocate;
 mod devices;
@@ -101,6 +102,16 @@ impl Vm {
             snapshots: Vec::new(),
             backups: Backups::default(),
         }
+    }
+
+    /// What oned does each time it stores a VM: PREV_STATE and PREV_LCM_STATE take the current
+    /// states (so stored documents show them equal). Returns whether the states had changed
+    /// since the last store — when OpenNebula fires its state hooks.
+    pub fn commit_state(&mut self) -> bool {
+        let changed = self.prev_state != self.state || self.prev_lcm_state != self.lcm_state;
+        self.prev_state = self.state;
+        self.prev_lcm_state = self.lcm_state;
+        changed
     }
 
     /// Renders the full `<VM>` with the given history records; `sched_actions_xml` (rendered

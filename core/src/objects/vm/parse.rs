@@ -4,7 +4,7 @@
 //! template, normalises them, or fails with OpenNebula's message.
 
 use super::NewVm;
-use super::allocate::{parse_long, take, take_vectors};
+use super::allocate::{parse_long, split_fields, take, take_vectors};
 use super::devices::{remove_pair, set_pair};
 use crate::template::{Attribute, Template, Value};
 
@@ -49,7 +49,7 @@ pub(super) fn features(user: &mut Template, sys: &mut Template) -> Result<(), St
 fn auto_converge(value: &str) -> Result<String, String> {
     let wrong =
         || format!("Wrong FEATURES/MIGRATE_AUTO_CONVERGE value: \"{value}\". Expected initial[,increment]");
-    let parts: Vec<&str> = value.split(',').filter(|p| !p.is_empty()).collect();
+    let parts = split_fields(value, ',');
     if parts.is_empty() || parts.len() > 2 {
         return Err(wrong());
     }

@@ -210,9 +210,9 @@ impl Backups {
         }
         if let Some(value) = get("DISK_IDS") {
             let mut ids = Vec::new();
-            for token in value.split(',').filter(|t| !t.is_empty()) {
-                match token.trim().parse::<i32>() {
-                    Ok(id) if id >= 0 => ids.push(id),
+            for token in super::allocate::split_fields(value, ',') {
+                match super::allocate::parse_long(token).and_then(|id| i32::try_from(id).ok()) {
+                    Some(id) if id >= 0 => ids.push(id),
                     _ => return Err(format!("Invalid DISK_IDS value: {value}")),
                 }
             }

@@ -361,9 +361,27 @@ fn backup_config_rules() {
         Err("Invalid DISK_IDS value: x".into())
     );
     assert_eq!(
+        b.apply_config(&cfg("DISK_IDS=\"0,,2\""), true, true, &[0, 2]),
+        Err("Invalid DISK_IDS value: 0,,2".into())
+    );
+    b.apply_config(&cfg("DISK_IDS=\"2,\""), true, true, &[0, 2]).unwrap();
+    assert_eq!(b.disk_ids(), vec![2]);
+    assert_eq!(
         b.apply_config(&cfg("INTERACTIVE=yes"), true, true, &[0]),
         Err("Interactive backups do not support SNAPSHOT increment mode.".into())
     );
+}
+
+#[test]
+fn storing_commits_the_previous_states() {
+    let mut vm = Vm::allocate(&new_vm(1, 0), &Template::parse("CPU=1\nMEMORY=1").unwrap()).unwrap();
+    assert!(!vm.commit_state());
+    vm.state = VmState::Active;
+    vm.lcm_state = LcmState::Prolog;
+    assert_eq!((vm.prev_state, vm.prev_lcm_state), (VmState::Pending, LcmState::LcmInit));
+    assert!(vm.commit_state());
+    assert_eq!((vm.prev_state, vm.prev_lcm_state), (VmState::Active, LcmState::Prolog));
+    assert!(!vm.commit_state());
 }
 
 #[test]

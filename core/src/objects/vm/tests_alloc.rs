@@ -225,6 +225,10 @@ fn features_graphics_video_and_other_devices() {
             "FEATURES=[MIGRATE_AUTO_CONVERGE=150]",
             "Wrong FEATURES/MIGRATE_AUTO_CONVERGE value: \"150\". Initial and increment values must be between 0 and 100",
         ),
+        (
+            "FEATURES=[MIGRATE_AUTO_CONVERGE=\"1,,2\"]",
+            "Wrong FEATURES/MIGRATE_AUTO_CONVERGE value: \"1,,2\". Expected initial[,increment]",
+        ),
         ("GRAPHICS=[TYPE=vnc,PORT=70000]", "Wrong PORT number in GRAPHICS attribute"),
         ("VIDEO=[VRAM=2048]", "Video TYPE is required"),
         ("VIDEO=[TYPE=qxl]", "Invalid video TYPE, should be either: none, vga, cirrus, or virtio"),
