@@ -51,9 +51,9 @@ pub struct Vm {
     pub state: VmState,
     /// LCM_STATE (LCM_INIT unless ACTIVE).
     pub lcm_state: LcmState,
-    /// The STATE before the last change.
+    /// STATE when the VM was last stored ([`Vm::commit_state`]).
     pub prev_state: VmState,
-    /// The LCM_STATE before the last change.
+    /// LCM_STATE when the VM was last stored.
     pub prev_lcm_state: LcmState,
     /// Marked for rescheduling (`resched` action).
     pub resched: bool,
