@@ -11,6 +11,7 @@ pub mod host;
 pub mod monitoring;
 pub mod quotas;
 pub mod user;
+pub mod vm;
 
 use crate::template::Template;
 use crate::xml::{Node, XmlWriter};
