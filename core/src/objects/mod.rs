@@ -7,6 +7,7 @@ pub mod common;
 pub mod group;
 pub mod quotas;
 pub mod user;
+pub mod vmtemplate;
 
 use crate::template::Template;
 use crate::xml::{Node, XmlWriter};
