@@ -5,8 +5,13 @@
 pub mod acl_pool;
 pub mod common;
 pub mod group;
+pub mod image;
+pub mod image_disk;
+pub mod image_ops;
+pub mod image_snapshots;
 pub mod quotas;
 pub mod user;
+pub mod vector_pairs;
 pub mod vmtemplate;
 
 use crate::template::Template;
