@@ -2,9 +2,13 @@
 //! persistency, type changes and snapshot operations.
 
 use super::*;
+use crate::objects::common::Meta;
 use crate::objects::image::tests::sample;
+use crate::objects::image_alloc::*;
 use crate::objects::image_snapshots::OrphansMode;
 use crate::perms::Permissions;
+use crate::states::{DatastoreType, DiskType};
+use crate::template::Template;
 
 fn image_ds() -> TargetDatastore {
     TargetDatastore {

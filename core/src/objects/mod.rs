@@ -6,6 +6,7 @@ pub mod acl_pool;
 pub mod common;
 pub mod group;
 pub mod image;
+pub mod image_alloc;
 pub mod image_disk;
 pub mod image_ops;
 pub mod image_snapshots;
@@ -13,6 +14,10 @@ pub mod quotas;
 pub mod user;
 pub mod vector_pairs;
 pub mod vmtemplate;
+pub mod vnet_addr;
+pub mod vnet_ar;
+pub mod vnet_ar_leases;
+pub mod vnet_ar_xml;
 
 use crate::template::Template;
 use crate::xml::{Node, XmlWriter};
