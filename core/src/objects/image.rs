@@ -105,6 +105,14 @@ impl Image {
     }
 }
 
+impl Image {
+    /// Records the current state as PREV_STATE, as oned does each time it saves an image
+    /// (after deciding whether a state hook fires).
+    pub fn set_prev_state(&mut self) {
+        self.prev_state = self.state;
+    }
+}
+
 fn ids(set: &BTreeSet<i32>) -> Vec<i32> {
     set.iter().copied().collect()
 }

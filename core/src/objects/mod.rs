@@ -14,10 +14,13 @@ pub mod quotas;
 pub mod user;
 pub mod vector_pairs;
 pub mod vmtemplate;
+pub mod vnet;
 pub mod vnet_addr;
 pub mod vnet_ar;
 pub mod vnet_ar_leases;
 pub mod vnet_ar_xml;
+pub mod vnet_create;
+pub mod vnet_leases;
 
 use crate::template::Template;
 use crate::xml::{Node, XmlWriter};
