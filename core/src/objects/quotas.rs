@@ -224,6 +224,87 @@ impl Quotas {
         Ok(())
     }
 
+    /// Checks a usage request against the limits of the entry `key` of section `kind` (the
+    /// default quotas `defaults` stand in for limits of -1; a missing default is unlimited)
+    /// and, if every metric fits, adds the usage. A missing entry is created with default
+    /// limits, as OpenNebula does on first use. The error is OpenNebula's: `limit of 1 reached
+    /// for VMS quota in VM[ with ID: 3]`. Nothing changes on error.
+    pub fn charge(
+        &mut self,
+        kind: QuotaKind,
+        key: &str,
+        request: &[(&str, f64)],
+        defaults: &Quotas,
+    ) -> Result<(), String> {
+        let metrics = kind.metrics();
+        let default_entry = defaults
+            .section(kind)
+            .iter()
+            .find(|e| e.key == key || (kind == QuotaKind::Vm && e.key.is_empty()));
+        let section = &mut self.sections[kind.index()];
+        let pos = match section.iter().position(|e| e.key == key) {
+            Some(p) => p,
+            None => {
+                section.push(QuotaEntry {
+                    key: key.to_owned(),
+                    limits: vec![DEFAULT_LIMIT; metrics.len()],
+                    used: vec![0.0; metrics.len()],
+                });
+                section.len() - 1
+            }
+        };
+        let entry = &section[pos];
+        for (metric, amount) in request {
+            let Some(i) = metrics.iter().position(|m| m == metric) else { continue };
+            let mut limit = entry.limits[i];
+            if limit == DEFAULT_LIMIT {
+                limit = default_entry.map_or(UNLIMITED, |d| d.limits[i]);
+                if limit == DEFAULT_LIMIT {
+                    limit = UNLIMITED;
+                }
+            }
+            if limit != UNLIMITED && entry.used[i] + amount > limit {
+                if entry.used.iter().all(|u| *u == 0.0) && entry.limits.iter().all(|l| *l == DEFAULT_LIMIT) {
+                    section.remove(pos);
+                }
+                let id = if kind == QuotaKind::Vm || key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with ID: {key}")
+                };
+                return Err(format!(
+                    "limit of {} reached for {metric} quota in {}{id}",
+                    format_limit(limit),
+                    kind.entry()
+                ));
+            }
+        }
+        let entry = &mut section[pos];
+        for (metric, amount) in request {
+            if let Some(i) = metrics.iter().position(|m| m == metric) {
+                entry.used[i] += amount;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a usage back (never below zero); an entry left with default limits and no usage
+    /// goes away.
+    pub fn refund(&mut self, kind: QuotaKind, key: &str, request: &[(&str, f64)]) {
+        let metrics = kind.metrics();
+        let section = &mut self.sections[kind.index()];
+        let Some(pos) = section.iter().position(|e| e.key == key) else { return };
+        let entry = &mut section[pos];
+        for (metric, amount) in request {
+            if let Some(i) = metrics.iter().position(|m| m == metric) {
+                entry.used[i] = (entry.used[i] - amount).max(0.0);
+            }
+        }
+        if entry.used.iter().all(|u| *u == 0.0) && entry.limits.iter().all(|l| *l == DEFAULT_LIMIT) {
+            section.remove(pos);
+        }
+    }
+
     /// The stored form: a template of quota vectors with limits and usage.
     pub fn to_template(&self) -> Template {
         let mut t = Template::new();
@@ -309,6 +390,11 @@ impl Quotas {
     }
 }
 
+/// A limit as C++ prints a float (`1`, `0.5`).
+fn format_limit(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
 /// A limit: a finite number >= 0, -1 or -2.
 fn parse_limit(text: &str) -> Option<f64> {
     let v: f64 = text.parse().ok().filter(|v: &f64| v.is_finite())?;
@@ -387,6 +473,31 @@ mod tests {
             q.apply(&tpl("VM=[VMS=-5, CPU=1]")).unwrap_err().0,
             "Negative limits or bad format in quota VM_QUOTA = [ CPU=1,VMS=-5 ]"
         );
+    }
+
+    #[test]
+    fn charge_checks_limits_and_defaults_and_refund_gives_back() {
+        let mut q = Quotas::new();
+        let mut defaults = Quotas::new();
+        defaults.apply_defaults(&tpl("VM=[VMS=2]")).unwrap();
+        q.charge(QuotaKind::Vm, "", &[("VMS", 1.0), ("CPU", 0.5)], &defaults).unwrap();
+        q.charge(QuotaKind::Vm, "", &[("VMS", 1.0)], &defaults).unwrap();
+        let before = q.clone();
+        assert_eq!(
+            q.charge(QuotaKind::Vm, "", &[("VMS", 1.0)], &defaults).unwrap_err(),
+            "limit of 2 reached for VMS quota in VM"
+        );
+        assert_eq!(q, before, "a refused charge changes nothing");
+        q.apply(&tpl("DATASTORE=[ID=1, IMAGES=1]")).unwrap();
+        q.charge(QuotaKind::Datastore, "1", &[("IMAGES", 1.0), ("SIZE", 100.0)], &Quotas::new()).unwrap();
+        assert_eq!(
+            q.charge(QuotaKind::Datastore, "1", &[("IMAGES", 1.0)], &Quotas::new()).unwrap_err(),
+            "limit of 1 reached for IMAGES quota in DATASTORE with ID: 1"
+        );
+        q.refund(QuotaKind::Vm, "", &[("VMS", 2.0), ("CPU", 0.5)]);
+        assert!(q.section(QuotaKind::Vm).is_empty(), "back to defaults and no usage: gone");
+        q.refund(QuotaKind::Datastore, "1", &[("IMAGES", 5.0), ("SIZE", 100.0)]);
+        assert_eq!(q.section(QuotaKind::Datastore)[0].used, [0.0, 0.0], "never below zero; limits kept");
     }
 
     #[test]
