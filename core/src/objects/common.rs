@@ -253,7 +253,14 @@ impl PoolFilter {
 
     /// Whether an object owned by `uid` in group `gid` passes the ownership part for a caller
     /// with user ID `caller_uid`, effective group `caller_gid` and groups `caller_groups`.
-    pub fn owner_matches(&self, uid: i32, gid: i32, caller_uid: i32, caller_gid: i32, caller_groups: &[i32]) -> bool {
+    pub fn owner_matches(
+        &self,
+        uid: i32,
+        gid: i32,
+        caller_uid: i32,
+        caller_gid: i32,
+        caller_groups: &[i32],
+    ) -> bool {
         match self.ownership {
             Ownership::PrimaryGroup => gid == caller_gid,
             Ownership::Mine => uid == caller_uid,
@@ -320,7 +327,10 @@ mod tests {
         let mut w = XmlWriter::new();
         lock.write_xml(&mut w);
         let xml = w.finish();
-        assert_eq!(xml, "<LOCK><LOCKED>2</LOCKED><OWNER>3</OWNER><TIME>1700000000</TIME><REQ_ID>-1</REQ_ID></LOCK>");
+        assert_eq!(
+            xml,
+            "<LOCK><LOCKED>2</LOCKED><OWNER>3</OWNER><TIME>1700000000</TIME><REQ_ID>-1</REQ_ID></LOCK>"
+        );
         assert_eq!(Lock::from_node(&crate::xml::parse(&xml).unwrap()), Some(lock));
     }
 }
