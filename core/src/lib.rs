@@ -5,7 +5,6 @@
 //! - [`xml`]: the XML writer used to render objects and a small tree parser for reading them;
 //! - [`error`]: OpenNebula's API error codes and the XML-RPC fault codes;
 //! - [`states`]: object states and types with OpenNebula's numeric values;
-//! - [`lifecycle`]: the VM life-cycle as a pure transition function with effects as data;
 //! - [`perms`]: the 9-bit owner/group/other permissions;
 //! - [`acl`]: ACL rules, their string form, their 64-bit encoding and rule matching;
 //! - [`objects`]: the objects served over the API (users, groups, ACLs) with their XML.

@@ -11,27 +11,27 @@
 //!
 //! # Paths
 //!
-//! Driver operations in brackets; `→` is one step of [`transition`].
+//! Driver operations in parentheses; `→` is one step of [`transition`].
 //!
 //! - allocate → PENDING (HOLD when held, CLONING while images are copied, then
 //!   [`Outcome::Cloning`] → PENDING/HOLD or CLONING_FAILURE). Allocation itself is not an event
 //!   here: a VM starts in one of those three.
-//! - deploy: PENDING/HOLD/STOPPED/UNDEPLOYED → PROLOG [TM prolog] → BOOT [VMM deploy] →
-//!   RUNNING. After a stop: PROLOG_RESUME [TM prolog-resume] → BOOT_STOPPED [VMM restore]. After
-//!   an undeploy: PROLOG_UNDEPLOY → BOOT_UNDEPLOY [VMM deploy]. Which one depends on the `ACTION`
+//! - deploy: PENDING/HOLD/STOPPED/UNDEPLOYED → PROLOG (TM prolog) → BOOT (VMM deploy) →
+//!   RUNNING. After a stop: PROLOG_RESUME (TM prolog-resume) → BOOT_STOPPED (VMM restore). After
+//!   an undeploy: PROLOG_UNDEPLOY → BOOT_UNDEPLOY (VMM deploy). Which one depends on the `ACTION`
 //!   of the last history record (see [`Action::Deploy`]).
-//! - terminate: RUNNING/UNKNOWN → SHUTDOWN [VMM shutdown or cancel] → EPILOG [TM epilog] →
+//! - terminate: RUNNING/UNKNOWN → SHUTDOWN (VMM shutdown or cancel) → EPILOG (TM epilog) →
 //!   DONE; POWEROFF/SUSPENDED/STOPPED/UNDEPLOYED → EPILOG → DONE; PENDING/HOLD/CLONING* → DONE;
 //!   any `*_FAILURE` → DONE (deleting).
 //! - poweroff: RUNNING/UNKNOWN → SHUTDOWN_POWEROFF → POWEROFF; resume → BOOT_POWEROFF → RUNNING.
-//! - suspend: RUNNING → SAVE_SUSPEND [VMM save] → SUSPENDED; resume → BOOT_SUSPENDED [restore].
-//! - stop: RUNNING → SAVE_STOP → EPILOG_STOP [TM epilog-stop] → STOPPED (SUSPENDED goes straight
+//! - suspend: RUNNING → SAVE_SUSPEND (VMM save) → SUSPENDED; resume → BOOT_SUSPENDED (restore).
+//! - stop: RUNNING → SAVE_STOP → EPILOG_STOP (TM epilog-stop) → STOPPED (SUSPENDED goes straight
 //!   to EPILOG_STOP); resume → PENDING.
 //! - undeploy: RUNNING/UNKNOWN → SHUTDOWN_UNDEPLOY → EPILOG_UNDEPLOY → UNDEPLOYED (POWEROFF goes
 //!   straight to EPILOG_UNDEPLOY); resume → PENDING.
-//! - migrate: RUNNING → SAVE_MIGRATE [save, or shutdown/cancel for the poweroff modes] →
-//!   PROLOG_MIGRATE [TM migrate] → BOOT_MIGRATE [restore] (BOOT [deploy] for the poweroff modes)
-//!   → RUNNING; live: RUNNING → MIGRATE [VMM migrate] → RUNNING; POWEROFF/SUSPENDED/UNKNOWN →
+//! - migrate: RUNNING → SAVE_MIGRATE (save, or shutdown/cancel for the poweroff modes) →
+//!   PROLOG_MIGRATE (TM migrate) → BOOT_MIGRATE (restore; BOOT and deploy for the poweroff
+//!   modes) → RUNNING; live: RUNNING → MIGRATE (VMM migrate) → RUNNING; POWEROFF/SUSPENDED/UNKNOWN →
 //!   PROLOG_MIGRATE_POWEROFF/_SUSPEND/_UNKNOWN → POWEROFF/SUSPENDED/BOOT.
 //! - hotplug: RUNNING → HOTPLUG, HOTPLUG_NIC, HOTPLUG_SNAPSHOT, HOTPLUG_SAVEAS, HOTPLUG_RESIZE,
 //!   DISK_SNAPSHOT*, DISK_RESIZE, BACKUP → RUNNING; the POWEROFF, SUSPENDED, UNDEPLOYED and
@@ -65,12 +65,32 @@
 //!   group and virtual network updates, NIC updates, PCI attach/detach, guest exec, plans and
 //!   the 30 s guard monitoring applies after a state change.
 //!
+//! - FAILED (retired in 5.0) accepts only recover delete and delete-db (to DONE) and
+//!   delete-recreate (no-op); OpenNebula 7 no longer has the state.
+//!
+//! Kept on purpose although odd, because clients can observe them: terminate and delete of a
+//! DONE VM succeed and do nothing; recover success/failure in HOTPLUG replays a disk *attach*
+//! reply even if a detach was running (both act on the disk marked `ATTACH=YES`); a retried
+//! shutdown is soft only for a plain terminate (a poweroff or undeploy is retried with a
+//! cancel); a failed cold migration recovered as failed returns to the source host and restores
+//! from the checkpoint even for the poweroff modes (the copied history record has no `ACTION`).
+//!
+//! # Using it
+//!
+//! The daemon builds the event, filling in the facts it reads from the VM (the `ACTION` of
+//! history records, driver capabilities), and calls [`transition`]. On
+//! [`Denied::Refused`] it answers the request with the refusal's code and message; on
+//! [`Denied::Ignored`] it writes the log line, if any, and does nothing. On `Ok` it validates
+//! the request's data (disk exists, host has room, ...), stores [`Step::next`] and executes
+//! [`Step::effects`] in order: bookkeeping first, then driver cancels and operations.
+//!
 //! # Conventions
 //!
-//! The code decides on families of states ([`phase::Phase`]), matched exhaustively without
-//! `_`; the one place that looks at individual LCM states is `phase::phase`, so a new state is
-//! a compile error until it is put in a family. Facts that are not in STATE/LCM_STATE (the
-//! `ACTION` of history records, driver capabilities) travel in the events that need them.
+//! The code decides on families of states (`phase::Phase`), matched exhaustively without `_`
+//! (long lists of families use the `phases!` macro). The one place that maps individual LCM
+//! states to families is `phase::phase`, an exhaustive match, so a new state is a compile error
+//! until it is put in a family; elsewhere single statuses are only compared for equality where
+//! OpenNebula tests one state.
 
 mod actions;
 mod driver;
@@ -310,8 +330,10 @@ pub fn transition(from: Status, event: &Event) -> Result<Step, Denied> {
     }
 }
 
-/// An accepted step.
-fn step(next: Status, effects: Vec<Effect>) -> Result<Step, Denied> {
+/// An accepted step. Driver effects (cancels and operations) go after the bookkeeping, in
+/// their own order, so the VM is stored before any driver can reply.
+fn step(next: Status, mut effects: Vec<Effect>) -> Result<Step, Denied> {
+    effects.sort_by_key(|e| matches!(e, Effect::Vmm(_) | Effect::Tm(_) | Effect::CancelDriver(_)));
     Ok(Step { next, effects })
 }
 
