@@ -11,6 +11,7 @@
 
 pub mod acl;
 pub mod error;
+pub mod lifecycle;
 pub mod objects;
 pub mod perms;
 pub mod states;
