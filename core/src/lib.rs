@@ -7,7 +7,9 @@
 //! - [`states`]: object states and types with OpenNebula's numeric values;
 //! - [`perms`]: the 9-bit owner/group/other permissions;
 //! - [`acl`]: ACL rules, their string form, their 64-bit encoding and rule matching;
-//! - [`objects`]: the objects served over the API (users, groups, ACLs) with their XML.
+//! - [`objects`]: the objects served over the API (users, groups, ACLs, hosts, clusters,
+//!   datastores, images, templates, networks, VMs) with their XML and their pure rules;
+//! - [`lifecycle`]: the VM life-cycle as one transition function over states and events.
 
 pub mod acl;
 pub mod error;

@@ -1,8 +1,8 @@
 //! Object states and types with OpenNebula's numeric values and names.
 //!
 //! Every enum here converts to and from the number on the wire and to OpenNebula's upper-case
-//! name (the one the CLI prints and error messages use). The VM life-cycle transition
-//! function lives with the VM pool; this module only names the states.
+//! name (the one the CLI prints and error messages use). The VM life-cycle's transition
+//! function is in [`crate::lifecycle`]; this module only names the states.
 
 /// Declares a wire enum: variants with their number and OpenNebula name.
 macro_rules! wire_enum {
