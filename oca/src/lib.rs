@@ -9,11 +9,15 @@
 
 mod acls;
 mod groups;
+mod infra;
 mod system;
 mod users;
+mod vms;
 
 pub use dxr::Value;
+pub use infra::ClusterMember;
 pub use one_core;
+pub use vms::VmFilter;
 
 use one_core::error::ErrorCode;
 

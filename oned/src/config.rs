@@ -35,6 +35,16 @@ pub struct Config {
     pub monitoring_retention: i64,
     /// `datastore_location`: where datastores keep their files (`<data_dir>/datastores`).
     pub datastore_location: Option<PathBuf>,
+    /// `mac_prefix`: the first two bytes of generated MAC addresses (`02:00`).
+    pub mac_prefix: String,
+    /// `default_device_prefix`: device prefix of disks without one (`sd`, OpenNebula's
+    /// `DEFAULT_DEVICE_PREFIX`).
+    pub default_device_prefix: String,
+    /// `default_ds_mad` / `default_tm_mad`: the drivers of the datastores created with a new
+    /// database (`dummy`, the simulated ones).
+    pub default_ds_mad: String,
+    /// See `default_ds_mad`.
+    pub default_tm_mad: String,
     /// `[dummy]`: the simulated drivers (`im_mad=dummy vm_mad=dummy`, `dummy` TM and DS).
     pub dummy: DummyConfig,
 }
@@ -83,6 +93,10 @@ impl Default for Config {
             monitoring_interval: 10,
             monitoring_retention: 86_400,
             datastore_location: None,
+            mac_prefix: "02:00".to_owned(),
+            default_device_prefix: "sd".to_owned(),
+            default_ds_mad: "dummy".to_owned(),
+            default_tm_mad: "dummy".to_owned(),
             dummy: DummyConfig::default(),
         }
     }
@@ -142,6 +156,16 @@ impl Config {
     /// The database file.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("one.db")
+    }
+
+    /// The MAC prefix as a number.
+    pub fn mac_prefix(&self) -> u32 {
+        one_core::objects::vnet_addr::parse_mac_prefix(&self.mac_prefix)
+    }
+
+    /// The default device prefix.
+    pub fn default_device_prefix(&self) -> String {
+        self.default_device_prefix.clone()
     }
 
     /// Where datastores keep their files.

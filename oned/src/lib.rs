@@ -3,11 +3,16 @@
 //! - [`config`]: configuration file and defaults;
 //! - [`db`]: all SQL (SQLite), one file per pool;
 //! - [`api`]: the operations (managers), authentication and authorization;
+//! - [`drivers`]: the drivers by name; [`jobs`]: background work; [`monitor`]: monitoring;
 //! - [`rpc`]: the XML-RPC transport and the dispatch table;
 //! - [`server`]: start-up (bootstrap credentials, listener, shutdown).
 
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod drivers;
+pub mod jobs;
+pub mod lcm;
+pub mod monitor;
 pub mod rpc;
 pub mod server;

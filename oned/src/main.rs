@@ -57,7 +57,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = oned::server::prepare(config).map(|ctx| runtime.block_on(oned::server::serve(ctx)));
+    let result =
+        oned::server::prepare(config).map(|(ctx, jobs)| runtime.block_on(oned::server::serve(ctx, jobs)));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) | Err(e) => {

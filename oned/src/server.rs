@@ -10,9 +10,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tokio::sync::mpsc::UnboundedReceiver;
+
 use crate::api::{Ctx, authn::random_hex, bootstrap::bootstrap};
 use crate::config::Config;
 use crate::db::Db;
+use crate::jobs::Job;
 
 /// A start-up failure, reported to the operator.
 #[derive(Debug, thiserror::Error)]
@@ -75,12 +78,13 @@ fn write_secret(path: &Path, content: &str) -> Result<(), StartError> {
     file.write_all(content.as_bytes()).map_err(io(format!("cannot write {}", path.display())))
 }
 
-/// Opens the database and bootstraps it on first start.
-pub fn prepare(config: Config) -> Result<Ctx, StartError> {
+/// Opens the database and bootstraps it on first start. Returns the context and the queue of
+/// background work the server's runner drains.
+pub fn prepare(config: Config) -> Result<(Ctx, UnboundedReceiver<Job>), StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(io(format!("cannot create {}", config.data_dir.display())))?;
     let db = Db::open(&config.db_path())?;
-    let ctx = Ctx { db, config };
+    let (ctx, jobs) = Ctx::new(db, config);
     if ctx.db.read(|tx| tx.is_empty())? {
         let path = one_auth_path();
         let (user, password) = if path.exists() {
@@ -100,18 +104,26 @@ pub fn prepare(config: Config) -> Result<Ctx, StartError> {
             tracing::info!(user, "bootstrapped a new database in {}", ctx.config.data_dir.display());
         }
     }
-    Ok(ctx)
+    Ok((ctx, jobs))
 }
 
-/// Binds the listener, prints `oned listening on ADDR`, and serves until SIGINT or SIGTERM.
-pub async fn serve(ctx: Ctx) -> Result<(), StartError> {
+/// Binds the listener, prints `oned listening on ADDR`, starts the background work (job
+/// runner, monitoring, recovery of interrupted operations) and serves until SIGINT or SIGTERM.
+pub async fn serve(ctx: Ctx, jobs: UnboundedReceiver<Job>) -> Result<(), StartError> {
     let listen: SocketAddr = ctx.config.listen;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(io(format!("cannot listen on {listen}")))?;
     let local = listener.local_addr().map_err(io("cannot read the listening address"))?;
     println!("oned listening on {local}");
     tracing::info!("listening on http://{local}/RPC2");
-    let app = crate::rpc::router(Arc::new(ctx));
+    let ctx = Arc::new(ctx);
+    crate::jobs::spawn_runner(ctx.clone(), jobs);
+    crate::jobs::spawn_monitoring(ctx.clone());
+    let resumed = crate::lcm::recover_interrupted(&ctx);
+    if resumed > 0 {
+        tracing::info!("resumed {resumed} VM operations interrupted by the last stop");
+    }
+    let app = crate::rpc::router(ctx);
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io("server failed"))
 }
 

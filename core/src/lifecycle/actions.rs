@@ -215,6 +215,18 @@ impl RecoverOp {
             _ => return None,
         })
     }
+
+    /// The operation's number.
+    pub fn code(self) -> i32 {
+        match self {
+            RecoverOp::Failure => 0,
+            RecoverOp::Success => 1,
+            RecoverOp::Retry => 2,
+            RecoverOp::Delete => 3,
+            RecoverOp::DeleteRecreate => 4,
+            RecoverOp::DeleteDb => 5,
+        }
+    }
 }
 
 /// What a recover needs to know about the VM beyond its status.

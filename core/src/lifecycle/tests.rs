@@ -374,6 +374,9 @@ fn action_names_and_codes() {
     assert_eq!(Action::from_action_name("delete"), None);
     assert_eq!(RecoverOp::from_code(4), Some(RecoverOp::DeleteRecreate));
     assert_eq!(RecoverOp::from_code(6), None);
+    for code in 0..6 {
+        assert_eq!(RecoverOp::from_code(code).map(RecoverOp::code), Some(code));
+    }
     assert_eq!(MigrateMode::from_code(2), MigrateMode::PoweroffHard);
     assert_eq!(MigrateMode::from_code(9), MigrateMode::Save);
     assert_eq!(Status::active(L::Running).name(), "RUNNING");

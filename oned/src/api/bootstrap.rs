@@ -1,7 +1,8 @@
 //! First start: the objects OpenNebula creates in an empty database — groups `oneadmin` (0)
 //! and `users` (1, new groups start at 100), users `oneadmin` (0, credentials given by the
-//! operator) and `serveradmin` (1, random password written to `<data_dir>/.one/*_auth`), and
-//! the default ACL rules (0–5).
+//! operator) and `serveradmin` (1, random password written to `<data_dir>/.one/*_auth`), the
+//! default ACL rules (0–5), the default cluster (0) and datastores `system` (0), `default` (1)
+//! and `files` (2).
 
 use one_core::acl::Rule;
 use one_core::objects::group::Group;
@@ -9,11 +10,14 @@ use one_core::objects::quotas::Quotas;
 use one_core::template::Template;
 
 use super::authn::{CORE, SERVER_CIPHER, random_hex, sha256_hex};
+use super::datastores::mad_confs;
 use super::groups::{FIRST_USER_GROUP, create as create_group};
 use super::membership::add_rule_once;
 use super::users::new_user;
 use super::{ApiResult, Ctx};
-use crate::db::pools;
+use crate::db::{pools, tables};
+use one_core::objects::cluster::Cluster;
+use one_core::objects::datastore::Datastore;
 
 /// The default rules: members of `users` may create their own objects; everyone may use
 /// zones and marketplaces.
@@ -70,6 +74,22 @@ pub fn bootstrap(ctx: &Ctx, admin_name: &str, admin_password: &str) -> ApiResult
             new_user(1, "serveradmin", &sha256_hex(&serveradmin_password), SERVER_CIPHER, 0, vec![0]);
         tx.user_save(&serveradmin)?;
         tx.set_last_oid(pools::USER, 1)?;
+
+        // The default cluster with the three default datastores.
+        tx.obj_put(tables::CLUSTER, &Cluster::bootstrap())?;
+        tx.set_last_oid(tables::CLUSTER, 99)?;
+        let location = ctx.config.datastore_location().display().to_string();
+        let datastores = Datastore::bootstrap(
+            &location,
+            &ctx.config.default_ds_mad,
+            &ctx.config.default_tm_mad,
+            &mad_confs(),
+        )
+        .map_err(|e| super::internal(format!("default datastores: {e}"), -1))?;
+        for ds in &datastores {
+            tx.obj_put(tables::DATASTORE, ds)?;
+        }
+        tx.set_last_oid(tables::DATASTORE, 99)?;
         Ok(Some(Bootstrapped { serveradmin_password }))
     })
 }
@@ -82,7 +102,7 @@ mod tests {
 
     #[test]
     fn bootstrap_creates_opennebulas_initial_objects_once() {
-        let ctx = Ctx { db: Db::open_in_memory().unwrap(), config: Config::default() };
+        let (ctx, _jobs) = Ctx::new(Db::open_in_memory().unwrap(), Config::default());
         let done = bootstrap(&ctx, "oneadmin", "pw").unwrap();
         assert!(done.is_some());
         assert_eq!(bootstrap(&ctx, "oneadmin", "other").unwrap(), None, "second start changes nothing");

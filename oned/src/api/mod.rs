@@ -9,25 +9,57 @@ pub mod acls;
 pub mod authn;
 pub mod authz;
 pub mod bootstrap;
+pub mod clusters;
+pub mod datastores;
 pub mod groups;
+pub mod hosts;
+pub mod images;
 pub mod membership;
 pub mod pool;
 pub mod quotas;
 pub mod system;
+pub mod templates;
+pub mod usage;
 pub mod users;
+pub mod vm_alloc;
+pub mod vms;
+pub mod vnets;
 
 use one_core::error::ErrorCode;
 
 use crate::config::Config;
 use crate::db::{Db, DbError};
 
-/// What every operation can reach: the database and the configuration.
+/// What every operation can reach: the database, the configuration, the drivers and the
+/// queue of background work.
 #[derive(Debug)]
 pub struct Ctx {
     /// The database.
     pub db: Db,
     /// The configuration.
     pub config: Config,
+    /// The drivers, by name.
+    pub drivers: crate::drivers::Drivers,
+    /// Background work (driver actions, monitoring).
+    pub jobs: crate::jobs::JobQueue,
+    /// Notified whenever a VM becomes PENDING (wakes the scheduler).
+    pub pending: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Ctx {
+    /// A context and the receiving end of its job queue (for the runner, or a test that runs
+    /// jobs itself).
+    pub fn new(db: Db, config: Config) -> (Ctx, tokio::sync::mpsc::UnboundedReceiver<crate::jobs::Job>) {
+        let drivers = crate::drivers::Drivers::new(&config);
+        let (jobs, rx) = crate::jobs::JobQueue::new();
+        let pending = std::sync::Arc::new(tokio::sync::Notify::new());
+        (Ctx { db, config, drivers, jobs, pending }, rx)
+    }
+
+    /// Signals that a VM waits for a placement (the scheduler listens).
+    pub fn schedule_pending(&self) {
+        self.pending.notify_one();
+    }
 }
 
 /// A large document produced piece by piece (`one.vmpool.infoextended` of every VM): `produce`

@@ -3,7 +3,7 @@
 //! managers add allocation, deletion and their own actions.
 
 use one_core::acl::Operation;
-use one_core::objects::common::{Lock, PoolFilter, PoolObject, Range};
+use one_core::objects::common::{Lock, Meta, PoolFilter, PoolObject, Range};
 
 use super::authz::{ObjAuth, authorize, rules, visibility};
 use super::{ApiError, ApiResult, Caller, Ctx, Object, action, check_name, internal, now, updated_template};
@@ -33,6 +33,32 @@ pub trait Managed: PoolObject {
     const RESTRICTED: &'static [&'static str] = &[];
     /// Whether `one.*.lock` applies.
     const LOCKABLE: bool = true;
+    /// What `update` and `rename` need.
+    const MANAGE_OP: Operation = Operation::Manage;
+    /// What `delete` needs.
+    const DELETE_OP: Operation = Operation::Manage;
+}
+
+/// The metadata of a new object the caller creates: owned by the caller in its (effective)
+/// group, with permissions from the umask (the user's `UMASK` template attribute, else the
+/// configured default).
+pub fn new_meta(tx: &Tx<'_>, ctx: &Ctx, caller: &Caller, id: i32, name: &str) -> ApiResult<Meta> {
+    let user_umask = tx
+        .user_fetch(caller.uid)?
+        .and_then(|u| u.template.get("UMASK").map(str::to_owned))
+        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+        .filter(|m| *m <= 0o777);
+    let umask = user_umask.unwrap_or_else(|| ctx.config.umask().unwrap_or(0o177));
+    Ok(Meta {
+        id,
+        uid: caller.uid,
+        gid: caller.gid,
+        uname: caller.uname.clone(),
+        gname: caller.gname.clone(),
+        name: name.to_owned(),
+        perms: one_core::perms::Permissions::from_umask(umask),
+        lock: None,
+    })
 }
 
 /// The object, or NO_EXISTS.
@@ -76,7 +102,7 @@ pub fn info<T: Managed>(ctx: &Ctx, caller: &Caller, id: i32) -> ApiResult<String
 /// `one.*.update`: replaces (type 0) or merges (type 1) the object's template.
 pub fn update<T: Managed>(ctx: &Ctx, caller: &Caller, id: i32, text: &str, kind: i32) -> ApiResult<i32> {
     ctx.db.write(|tx| {
-        let mut obj = fetch_authorized::<T>(tx, caller, id, Operation::Manage)?;
+        let mut obj = fetch_authorized::<T>(tx, caller, id, T::MANAGE_OP)?;
         let next = updated_template(obj.template(), text, kind, T::RESTRICTED, caller, id)?;
         *obj.template_mut() = next;
         tx.obj_put(T::TABLE, &obj)?;
@@ -91,7 +117,7 @@ pub fn rename<T: Managed>(ctx: &Ctx, caller: &Caller, id: i32, name: &str) -> Ap
         if obj.meta().name == name {
             return Ok(id);
         }
-        authorize(tx, caller, T::OBJECT, &[(Operation::Manage, &ObjAuth::of(&obj))])?;
+        authorize(tx, caller, T::OBJECT, &[(T::MANAGE_OP, &ObjAuth::of(&obj))])?;
         let scope = match T::UNIQUE {
             Unique::PerOwner => Some(Some(obj.meta().uid)),
             Unique::Global => Some(None),
@@ -224,6 +250,26 @@ pub fn unlock<T: Managed>(ctx: &Ctx, caller: &Caller, id: i32) -> ApiResult<i32>
         }
         obj.meta_mut().lock = None;
         tx.obj_put(T::TABLE, &obj)?;
+        Ok(id)
+    })
+}
+
+/// `one.*.delete`: checks `T::DELETE_OP`, then `check` (its message is reported as
+/// `Cannot delete <object>. <message>`), removes the object, runs `cleanup` in the same
+/// transaction and drops the ACL rules that name the object.
+pub fn delete<T: Managed>(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: i32,
+    check: impl FnOnce(&Tx<'_>, &T) -> Result<(), String>,
+    cleanup: impl FnOnce(&Tx<'_>, &T) -> ApiResult<()>,
+) -> ApiResult<i32> {
+    ctx.db.write(|tx| {
+        let obj = fetch_authorized::<T>(tx, caller, id, T::DELETE_OP)?;
+        check(tx, &obj).map_err(|e| action(format!("Cannot delete {}. {e}", T::OBJECT.name()), id))?;
+        tx.obj_delete(T::TABLE, id)?;
+        cleanup(tx, &obj)?;
+        tx.acl_delete_by_resource(one_core::acl::INDIVIDUAL_ID | id as u32 as u64, T::KIND.bit())?;
         Ok(id)
     })
 }

@@ -171,6 +171,52 @@ impl Tx<'_> {
         }
     }
 
+    /// The object with this ID, read from its listing body (for pools whose listing form keeps
+    /// more than the full document, as virtual networks do).
+    pub fn obj_get_listing<T: PoolObject>(&self, table: &'static str, id: i32) -> Result<Option<T>, DbError> {
+        let sql = format!("SELECT COALESCE(pool_body, body) FROM {table} WHERE oid = ?1");
+        let body: Option<String> = self.tx.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?;
+        match body {
+            Some(body) => {
+                T::from_xml(&body).map(Some).map_err(|e| corrupt(table, format!("object {id}: {e}")))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a VM's history records (for `one.vmpool.accounting`).
+    pub fn history_put(&self, vm: &one_core::objects::vm::Vm) -> Result<(), DbError> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO history (vid, seq, stime, etime, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (vid, seq) DO UPDATE SET stime = excluded.stime, etime = excluded.etime, body = excluded.body",
+        )?;
+        for h in &vm.history {
+            let mut w = one_core::xml::XmlWriter::new();
+            h.write_xml(&mut w);
+            stmt.execute(params![h.oid, h.seq, h.stime, h.etime, w.finish()])?;
+        }
+        Ok(())
+    }
+
+    /// History records that overlap `[start, end]` (-1: open), of the VMs in `vids` (all
+    /// when `None`), by VM and sequence.
+    pub fn history_list(&self, vids: Option<&[i32]>, start: i64, end: i64) -> Result<Vec<String>, DbError> {
+        let mut sql = "SELECT body FROM history WHERE (etime = 0 OR etime >= ?1)".to_owned();
+        if end >= 0 {
+            sql.push_str(" AND stime <= ?2");
+        } else {
+            sql.push_str(" AND ?2 = ?2");
+        }
+        if let Some(vids) = vids {
+            let list: Vec<String> = vids.iter().map(i32::to_string).collect();
+            sql.push_str(&format!(" AND vid IN ({})", list.join(",")));
+        }
+        sql.push_str(" ORDER BY vid, seq");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map(params![start, end], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The stored document of the object with this ID.
     pub fn obj_body(&self, table: &'static str, id: i32) -> Result<Option<String>, DbError> {
         let sql = format!("SELECT body FROM {table} WHERE oid = ?1");
@@ -293,6 +339,67 @@ impl Tx<'_> {
             }
             None => self.tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?,
         })
+    }
+
+    /// The IDs of the objects of a pool, except those in `not_state`.
+    pub fn obj_ids(&self, table: &'static str, not_state: Option<i32>) -> Result<Vec<i32>, DbError> {
+        let mut stmt =
+            self.tx.prepare_cached(&format!("SELECT oid FROM {table} WHERE state != ?1 ORDER BY oid"))?;
+        let rows = stmt.query_map([not_state.unwrap_or(i32::MIN)], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a monitoring record (`host_monitoring` or `vm_monitoring`) and drops those
+    /// older than `keep_from`.
+    pub fn monitoring_put(
+        &self,
+        table: &'static str,
+        id: i32,
+        timestamp: i64,
+        body: &str,
+        keep_from: i64,
+    ) -> Result<(), DbError> {
+        let key = if table == "host_monitoring" { "hid" } else { "vid" };
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO {table} ({key}, timestamp, body) VALUES (?1, ?2, ?3)"
+            ))?
+            .execute(params![id, timestamp, body])?;
+        self.tx
+            .prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1 AND timestamp < ?2"))?
+            .execute(params![id, keep_from])?;
+        Ok(())
+    }
+
+    /// Monitoring records of one object (`id`), or of all (`None`), newer than `since`,
+    /// oldest first.
+    pub fn monitoring_list(
+        &self,
+        table: &'static str,
+        id: Option<i32>,
+        since: i64,
+    ) -> Result<Vec<String>, DbError> {
+        let key = if table == "host_monitoring" { "hid" } else { "vid" };
+        let (sql, args): (String, Vec<i64>) = match id {
+            Some(id) => (
+                format!("SELECT body FROM {table} WHERE {key} = ?1 AND timestamp >= ?2 ORDER BY timestamp"),
+                vec![i64::from(id), since],
+            ),
+            None => (
+                format!("SELECT body FROM {table} WHERE timestamp >= ?1 ORDER BY {key}, timestamp"),
+                vec![since],
+            ),
+        };
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Drops every monitoring record of an object.
+    pub fn monitoring_drop(&self, table: &'static str, id: i32) -> Result<(), DbError> {
+        let key = if table == "host_monitoring" { "hid" } else { "vid" };
+        self.tx.execute(&format!("DELETE FROM {table} WHERE {key} = ?1"), [id])?;
+        Ok(())
     }
 
     /// The IDs of the objects of a pool in a state.

@@ -314,7 +314,7 @@ mod tests {
     use params::Kind;
 
     fn ctx() -> Arc<Ctx> {
-        let ctx = Ctx { db: Db::open_in_memory().unwrap(), config: Config::default() };
+        let (ctx, _jobs) = Ctx::new(Db::open_in_memory().unwrap(), Config::default());
         bootstrap(&ctx, "oneadmin", "pw").unwrap();
         Arc::new(ctx)
     }

@@ -5,8 +5,10 @@
 
 mod acls;
 mod groups;
+mod hosts;
 mod system;
 mod users;
+mod vms;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -60,10 +62,35 @@ pub(super) const ID: Param = req("id", Int);
 pub(super) const INFO: &[Param] = &[ID, opt("decrypt", Bool)];
 pub(super) const UPDATE: &[Param] = &[ID, req("template", Str), opt("type", Int)];
 pub(super) const ID_GID: &[Param] = &[ID, req("group_id", Int)];
+pub(super) const RENAME: &[Param] = &[ID, req("name", Str)];
+pub(super) const CHOWN: &[Param] = &[ID, req("user_id", Int), req("group_id", Int)];
+pub(super) const CHMOD: &[Param] = &[
+    ID,
+    req("owner_u", Int),
+    req("owner_m", Int),
+    req("owner_a", Int),
+    req("group_u", Int),
+    req("group_m", Int),
+    req("group_a", Int),
+    req("other_u", Int),
+    req("other_m", Int),
+    req("other_a", Int),
+];
+pub(super) const LOCK: &[Param] = &[ID, req("level", Int), opt("test", Bool)];
+#[allow(dead_code)] // for the image, template and network pool entries
+pub(super) const POOL: &[Param] = &[opt("filter", Int), opt("start", Int), opt("end", Int)];
+
+/// The nine chmod values after the ID.
+pub(super) fn chmod_bits(a: &Args) -> [i32; 9] {
+    std::array::from_fn(|i| a.int(i + 1))
+}
 
 /// Every method, in the order `system.listMethods` reports them.
 pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
-    [system::METHODS, users::METHODS, groups::METHODS, acls::METHODS].into_iter().flatten().collect()
+    [system::METHODS, users::METHODS, groups::METHODS, acls::METHODS, hosts::METHODS, vms::METHODS]
+        .into_iter()
+        .flatten()
+        .collect()
 });
 
 static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
