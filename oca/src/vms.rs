@@ -151,4 +151,81 @@ impl Client {
     pub async fn vmpool_accounting_xml(&self, ownership: i32, start: i32, end: i32) -> OcaResult<String> {
         self.call_string("one.vmpool.accounting", vec![int(ownership), int(start), int(end)]).await
     }
+
+    /// `one.vm.attach`: a `DISK=[...]` template.
+    pub async fn vm_attach_disk(&self, id: i32, template: &str) -> OcaResult<i32> {
+        self.call_int("one.vm.attach", vec![int(id), string(template)]).await
+    }
+
+    /// `one.vm.detach`.
+    pub async fn vm_detach_disk(&self, id: i32, disk_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.detach", vec![int(id), int(disk_id)]).await
+    }
+
+    /// `one.vm.attachnic`: a `NIC=[...]` or `NIC_ALIAS=[...]` template.
+    pub async fn vm_attach_nic(&self, id: i32, template: &str) -> OcaResult<i32> {
+        self.call_int("one.vm.attachnic", vec![int(id), string(template)]).await
+    }
+
+    /// `one.vm.detachnic`.
+    pub async fn vm_detach_nic(&self, id: i32, nic_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.detachnic", vec![int(id), int(nic_id)]).await
+    }
+
+    /// `one.vm.diskresize` to `size_mb`.
+    pub async fn vm_disk_resize(&self, id: i32, disk_id: i32, size_mb: &str) -> OcaResult<i32> {
+        self.call_int("one.vm.diskresize", vec![int(id), int(disk_id), string(size_mb)]).await
+    }
+
+    /// `one.vm.snapshotcreate`: the new snapshot's ID.
+    pub async fn vm_snapshot_create(&self, id: i32, name: &str) -> OcaResult<i32> {
+        self.call_int("one.vm.snapshotcreate", vec![int(id), string(name)]).await
+    }
+
+    /// `one.vm.snapshotrevert`.
+    pub async fn vm_snapshot_revert(&self, id: i32, snap_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.snapshotrevert", vec![int(id), int(snap_id)]).await
+    }
+
+    /// `one.vm.snapshotdelete`.
+    pub async fn vm_snapshot_delete(&self, id: i32, snap_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.snapshotdelete", vec![int(id), int(snap_id)]).await
+    }
+
+    /// `one.vm.disksnapshotcreate`: the new disk snapshot's ID.
+    pub async fn vm_disk_snapshot_create(&self, id: i32, disk_id: i32, name: &str) -> OcaResult<i32> {
+        self.call_int("one.vm.disksnapshotcreate", vec![int(id), int(disk_id), string(name)]).await
+    }
+
+    /// `one.vm.disksnapshotrevert`.
+    pub async fn vm_disk_snapshot_revert(&self, id: i32, disk_id: i32, snap_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.disksnapshotrevert", vec![int(id), int(disk_id), int(snap_id)]).await
+    }
+
+    /// `one.vm.disksnapshotdelete`.
+    pub async fn vm_disk_snapshot_delete(&self, id: i32, disk_id: i32, snap_id: i32) -> OcaResult<i32> {
+        self.call_int("one.vm.disksnapshotdelete", vec![int(id), int(disk_id), int(snap_id)]).await
+    }
+
+    /// `one.vm.disksnapshotrename`.
+    pub async fn vm_disk_snapshot_rename(
+        &self,
+        id: i32,
+        disk_id: i32,
+        snap_id: i32,
+        name: &str,
+    ) -> OcaResult<i32> {
+        let params = vec![int(id), int(disk_id), int(snap_id), string(name)];
+        self.call_int("one.vm.disksnapshotrename", params).await
+    }
+
+    /// `one.vm.resize`: `CPU=`, `VCPU=`, `MEMORY=` (`enforce`: the host must have room).
+    pub async fn vm_resize(&self, id: i32, template: &str, enforce: bool) -> OcaResult<i32> {
+        self.call_int("one.vm.resize", vec![int(id), string(template), Value::Boolean(enforce)]).await
+    }
+
+    /// `one.vm.updateconf`: replace (or merge) OS, FEATURES, GRAPHICS, CONTEXT, ...
+    pub async fn vm_update_conf(&self, id: i32, template: &str, kind: UpdateType) -> OcaResult<i32> {
+        self.call_int("one.vm.updateconf", vec![int(id), string(template), kind.value()]).await
+    }
 }

@@ -10,6 +10,15 @@ use one_drivers::{DriverError, Ds, Im, Tm, Vmm};
 
 use crate::config::Config;
 
+/// Capabilities of a virtualization driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmmCaps {
+    /// System snapshots survive a power-off (`KEEP_SNAPSHOTS`).
+    pub keep_snapshots: bool,
+    /// NICs of powered-off VMs are attached by the driver (`COLD_NIC_ATTACH`).
+    pub cold_nic_attach: bool,
+}
+
 /// Drivers by name.
 pub struct Drivers {
     /// The simulated drivers (also reachable by name `dummy`).
@@ -86,6 +95,14 @@ impl Drivers {
     /// The datastore driver with this name.
     pub fn ds(&self, name: &str) -> Result<Arc<dyn Ds>, DriverError> {
         self.ds.get(name).cloned().ok_or_else(|| missing("DS_MAD", name))
+    }
+
+    /// What the virtualization driver of this name can do beyond the basic actions, as
+    /// OpenNebula's `VM_MAD` settings say (`kvm`: keeps snapshots across power cycles and
+    /// attaches NICs to powered-off VMs; the others, `dummy` included: neither).
+    pub fn vmm_caps(&self, name: &str) -> VmmCaps {
+        let kvm = matches!(name, "kvm" | "qemu");
+        VmmCaps { keep_snapshots: kvm, cold_nic_attach: kvm }
     }
 
     /// Whether a monitoring and a virtualization driver of these names exist.

@@ -22,6 +22,9 @@ pub mod templates;
 pub mod usage;
 pub mod users;
 pub mod vm_alloc;
+pub mod vm_conf;
+pub mod vm_devices;
+pub mod vm_snapshots;
 pub mod vms;
 pub mod vnets;
 

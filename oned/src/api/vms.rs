@@ -43,14 +43,26 @@ pub fn with_vm(
     right: Operation,
     f: impl FnOnce(&Tx<'_>, &mut Vm) -> ApiResult<Vec<Job>>,
 ) -> ApiResult<i32> {
-    let jobs = ctx.db.write(|tx| {
+    with_vm_then(ctx, caller, id, right, |tx, vm| Ok((f(tx, vm)?, id)))
+}
+
+/// As [`with_vm`], for requests that answer something else than the VM's ID (a new
+/// snapshot's ID, a new image's ID).
+pub fn with_vm_then<T>(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: i32,
+    right: Operation,
+    f: impl FnOnce(&Tx<'_>, &mut Vm) -> ApiResult<(Vec<Job>, T)>,
+) -> ApiResult<T> {
+    let (jobs, answer) = ctx.db.write(|tx| {
         let mut vm = fetch_authorized::<Vm>(tx, caller, id, right)?;
         f(tx, &mut vm)
     })?;
     for job in jobs {
         ctx.jobs.push(job);
     }
-    Ok(id)
+    Ok(answer)
 }
 
 /// `one.vm.allocate`: a new VM from a template, PENDING (or HOLD).

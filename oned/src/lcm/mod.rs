@@ -47,8 +47,10 @@ pub struct Request {
     pub name: String,
     /// New values of a resize or disk resize (CPU, VCPU, MEMORY / SIZE).
     pub values: Template,
-    /// The driver's reply: deploy ID or snapshot hypervisor ID.
+    /// The driver's reply (a snapshot's hypervisor ID).
     pub reply: Option<String>,
+    /// The hypervisor's name of the VM, reported by a deploy, restore or migration.
+    pub deploy_id: Option<String>,
     /// The driver's error message.
     pub error: Option<String>,
 }
@@ -76,6 +78,17 @@ fn refused(code: ErrorCode, msg: String, id: i32) -> ApiError {
         ErrorCode::Internal => ApiError::Internal { msg, id },
         ErrorCode::XmlRpcApi => ApiError::Api { msg, id },
         _ => ApiError::Action { msg, id },
+    }
+}
+
+/// Checks that the VM's state takes an event, without changing anything: requests that
+/// prepare devices or images first call this so that a wrong state is reported before
+/// anything else.
+pub fn check(vm: &Vm, event: &Event) -> ApiResult<()> {
+    let id = vm.meta.id;
+    match lifecycle::transition(status(vm), event) {
+        Err(Denied::Refused(r)) => Err(refused(r.code, r.message(id), id)),
+        Ok(_) | Err(Denied::Ignored { .. }) => Ok(()),
     }
 }
 
@@ -133,6 +146,9 @@ pub fn save(tx: &Tx<'_>, vm: &mut Vm) -> ApiResult<()> {
 pub fn on_outcome(ctx: &Ctx, vid: i32, outcome: lifecycle::Outcome, req: &Request) {
     let result = ctx.db.write(|tx| -> ApiResult<Vec<Job>> {
         let Some(mut vm) = tx.obj_get::<Vm>(tables::VM, vid)? else { return Ok(Vec::new()) };
+        if let Some(deploy_id) = &req.deploy_id {
+            vm.deploy_id.clone_from(deploy_id);
+        }
         apply(ctx, tx, &mut vm, &Event::Outcome(outcome), req)
     });
     match result {

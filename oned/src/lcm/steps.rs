@@ -5,7 +5,7 @@
 
 use one_core::lifecycle::{Outcome, SnapshotOp, TmOp, VmmOp};
 use one_core::objects::host::Host;
-use one_core::objects::vm::Vm;
+use one_core::objects::vm::{Vm, VmAction};
 use one_core::states::{LcmState, VmState};
 use one_drivers::{TmAction, TmRequest, VmRef, VmmAction, VmmRequest};
 
@@ -130,9 +130,13 @@ pub fn run_step(ctx: &Ctx, vid: i32, step: &Step) {
         Step::Vmm(op) => {
             let (action, ok_outcome) = vmm_action(op, true);
             let (_, fail_outcome) = vmm_action(op, false);
+            // A cold migration saves (or shuts down) the VM where it ran: the record before
+            // the one the migration opened.
+            let leaving = vm.lcm_state == LcmState::SaveMigrate;
             let (host, target): (Option<&Host>, Option<&Host>) = match op {
                 VmmOp::Migrate => (previous.as_ref(), current.as_ref()),
                 VmmOp::CleanupPrevious => (previous.as_ref(), None),
+                VmmOp::Save | VmmOp::Shutdown | VmmOp::Cancel if leaving => (previous.as_ref(), None),
                 _ => (current.as_ref(), None),
             };
             result = match (action, host) {
@@ -190,7 +194,7 @@ pub fn run_step(ctx: &Ctx, vid: i32, step: &Step) {
     match result {
         Ok(reply) => {
             if let (Step::Vmm(VmmOp::Deploy | VmmOp::Restore | VmmOp::Migrate), Some(id)) = (step, &reply) {
-                req.reply = Some(id.clone());
+                req.deploy_id = Some(id.clone());
             } else {
                 req.reply = reply;
             }
@@ -230,7 +234,12 @@ fn pending(vm: &Vm) -> Option<Step> {
         L::Boot | L::BootUnknown | L::BootPoweroff | L::BootUndeploy => Step::Vmm(VmmOp::Deploy),
         L::BootSuspended | L::BootStopped | L::BootMigrate => Step::Vmm(VmmOp::Restore),
         L::Migrate => Step::Vmm(VmmOp::Migrate),
-        L::SaveStop | L::SaveSuspend | L::SaveMigrate => Step::Vmm(VmmOp::Save),
+        L::SaveMigrate => match vm.current_history().map(|h| h.action) {
+            Some(VmAction::PoweroffMigrate) => Step::Vmm(VmmOp::Shutdown),
+            Some(VmAction::PoweroffHardMigrate) => Step::Vmm(VmmOp::Cancel),
+            _ => Step::Vmm(VmmOp::Save),
+        },
+        L::SaveStop | L::SaveSuspend => Step::Vmm(VmmOp::Save),
         L::Shutdown | L::ShutdownPoweroff | L::ShutdownUndeploy => Step::Vmm(VmmOp::Shutdown),
         L::Epilog => Step::Tm(TmOp::Epilog),
         L::EpilogStop | L::EpilogUndeploy => Step::Tm(TmOp::EpilogStop),

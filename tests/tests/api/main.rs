@@ -6,11 +6,13 @@
 mod acls;
 mod authz;
 mod bad_input;
+mod cloud;
 mod coverage;
 mod durability;
 mod groups;
 mod pyone;
 mod users;
+mod vms;
 mod wire;
 mod xsd;
 

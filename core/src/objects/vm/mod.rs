@@ -11,6 +11,7 @@
 //! accessors), `query` (`one.vmpool.info`'s state filter and search).
 
 mod allocate;
+mod conf;
 mod devices;
 mod history;
 mod monitor;
@@ -28,6 +29,7 @@ mod tests;
 mod tests_alloc;
 
 pub use allocate::{NewVm, format_float};
+pub use conf::{UPDATECONF_ATTRS, updateconf_template};
 pub use devices::{Device, DiskKind, DiskTargets, assign_disk_targets};
 pub use history::{History, Placement, VmAction};
 pub use parts::{Backups, DiskSnapshots, Snapshot};

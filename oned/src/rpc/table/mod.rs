@@ -8,6 +8,7 @@ mod groups;
 mod hosts;
 mod system;
 mod users;
+mod vm_ops;
 mod vms;
 
 use std::collections::HashMap;
@@ -87,10 +88,18 @@ pub(super) fn chmod_bits(a: &Args) -> [i32; 9] {
 
 /// Every method, in the order `system.listMethods` reports them.
 pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
-    [system::METHODS, users::METHODS, groups::METHODS, acls::METHODS, hosts::METHODS, vms::METHODS]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        system::METHODS,
+        users::METHODS,
+        groups::METHODS,
+        acls::METHODS,
+        hosts::METHODS,
+        vms::METHODS,
+        vm_ops::METHODS,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 });
 
 static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
