@@ -142,9 +142,14 @@ impl Client {
         self.call_int(method, vec![int(id), int(object_id)]).await
     }
 
+    /// `one.clusterpool.info`, raw.
+    pub async fn clusterpool_info_xml(&self) -> OcaResult<String> {
+        self.call_string("one.clusterpool.info", vec![]).await
+    }
+
     /// `one.clusterpool.info`.
     pub async fn clusterpool_info(&self) -> OcaResult<Vec<Cluster>> {
-        let xml = self.call_string("one.clusterpool.info", vec![]).await?;
+        let xml = self.clusterpool_info_xml().await?;
         clusters_from_pool(&parse_doc("one.clusterpool.info", &xml)?)
             .map_err(|e| object_error("one.clusterpool.info", e))
     }

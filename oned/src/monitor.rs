@@ -118,7 +118,11 @@ pub fn host(ctx: &Ctx, id: i32) {
                 let template = report_template(report);
                 let cluster = tx.obj_get::<Cluster>(tables::CLUSTER, host.cluster_id)?;
                 host.apply_system_report(&template, cluster.as_ref().map(|c| &c.template));
-                let record = HostMonitoring::from_report(id, ts, &template);
+                // CPUSPEED comes with the system probes (the host's template), not with the
+                // periodic monitoring ones, as on OpenNebula's KVM hosts.
+                let mut periodic = template.clone();
+                periodic.remove("CPUSPEED");
+                let record = HostMonitoring::from_report(id, ts, &periodic);
                 let mut w = one_core::xml::XmlWriter::new();
                 record.write_xml(&mut w);
                 tx.monitoring_put(

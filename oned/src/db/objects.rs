@@ -190,9 +190,17 @@ impl Tx<'_> {
             "INSERT INTO history (vid, seq, stime, etime, body) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (vid, seq) DO UPDATE SET stime = excluded.stime, etime = excluded.etime, body = excluded.body",
         )?;
-        for h in &vm.history {
+        // Only the current and the previous record change; older ones are final.
+        let recent = vm.history.len().saturating_sub(2);
+        if recent == vm.history.len() {
+            return Ok(());
+        }
+        let mut v = one_core::xml::XmlWriter::new();
+        vm.write_accounting_xml(&mut v);
+        let vm_xml = v.finish();
+        for h in &vm.history[recent..] {
             let mut w = one_core::xml::XmlWriter::new();
-            h.write_xml(&mut w);
+            h.write_accounting_xml(&mut w, &vm_xml);
             stmt.execute(params![h.oid, h.seq, h.stime, h.etime, w.finish()])?;
         }
         Ok(())

@@ -247,8 +247,9 @@ pub(super) fn commit(x: &mut Executor<'_, '_>, vm: &mut Vm, op: Op) -> ApiResult
             clear_disk_snapshot_mark(vm);
         }
         Op::DiskResize => {
-            let id = x.req.object_id;
-            vm.edit_disk(id, |p| unset(p, "SIZE_PREV"));
+            if let Some(id) = resizing_disk(vm) {
+                vm.edit_disk(id, |p| unset(p, "SIZE_PREV"));
+            }
         }
         Op::Resize => {
             for key in ["CPU_PREV", "VCPU_PREV", "MEMORY_PREV"] {
@@ -287,7 +288,11 @@ pub(super) fn rollback(x: &mut Executor<'_, '_>, vm: &mut Vm, op: Op) -> ApiResu
             clear_disk_snapshot_mark(vm);
         }
         Op::DiskSnapshotRevert | Op::DiskSnapshotDelete => clear_disk_snapshot_mark(vm),
-        Op::DiskResize => restore_disk_size(vm, x.req.object_id),
+        Op::DiskResize => {
+            if let Some(id) = resizing_disk(vm) {
+                restore_disk_size(vm, id);
+            }
+        }
         Op::Resize => restore_capacity(vm),
         Op::Saveas => finish_saveas(x, vm, false)?,
         Op::Backup | Op::Restore => {}
@@ -304,9 +309,7 @@ pub(super) fn forget(vm: &mut Vm, op: Op) {
             clear_disk_snapshot_mark(vm)
         }
         Op::DiskResize => {
-            if let Some(id) =
-                vm.disks().iter().find(|d| d.get("SIZE_PREV").is_some()).and_then(|d| d.disk_id())
-            {
+            if let Some(id) = resizing_disk(vm) {
                 restore_disk_size(vm, id);
             }
         }
@@ -335,6 +338,12 @@ fn remove_active_snapshot(vm: &mut Vm) {
     for a in keep {
         vm.template.push(a);
     }
+}
+
+/// The disk being resized: the one keeping its previous size (the driver's reply comes in
+/// a request of its own, which knows no disk).
+fn resizing_disk(vm: &Vm) -> Option<i32> {
+    vm.disks().iter().find(|d| d.get("SIZE_PREV").is_some()).and_then(|d| d.disk_id())
 }
 
 fn restore_disk_size(vm: &mut Vm, id: i32) {

@@ -12,9 +12,11 @@ mod durability;
 mod groups;
 mod pyone;
 mod users;
+mod vm_ops;
 mod vms;
 mod wire;
 mod xsd;
+mod xsd_vms;
 
 use oca::OcaError;
 

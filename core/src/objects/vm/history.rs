@@ -332,6 +332,13 @@ impl History {
 
     /// Renders the full `<HISTORY>` of `one.vm.info` (vm.xsd).
     pub fn write_xml(&self, w: &mut XmlWriter) {
+        self.write_accounting_xml(w, "");
+    }
+
+    /// Renders the `<HISTORY>` of `one.vmpool.accounting` (acct.xsd): the full record
+    /// followed by `vm_xml`, the VM's `<VM>` without history as it was when the record was
+    /// last written.
+    pub fn write_accounting_xml(&self, w: &mut XmlWriter, vm_xml: &str) {
         w.open("HISTORY").num("OID", self.oid).num("SEQ", self.seq).text("HOSTNAME", &self.hostname);
         w.num("HID", self.hid).num("CID", self.cid).num("STIME", self.stime).num("ETIME", self.etime);
         w.cdata("VM_MAD", &self.vm_mad).cdata("TM_MAD", &self.tm_mad).num("DS_ID", self.ds_id);
@@ -340,7 +347,7 @@ impl History {
         w.num("RSTIME", self.rstime).num("RETIME", self.retime);
         w.num("ESTIME", self.estime).num("EETIME", self.eetime);
         w.num("ACTION", self.action.value()).num("UID", self.uid).num("GID", self.gid);
-        w.num("REQUEST_ID", self.request_id).close("HISTORY");
+        w.num("REQUEST_ID", self.request_id).raw(vm_xml).close("HISTORY");
     }
 
     /// Renders the short `<HISTORY>` of `one.vmpool.info` (vm_pool.xsd).

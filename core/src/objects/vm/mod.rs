@@ -159,6 +159,12 @@ impl Vm {
         self.write_full(w, &self.history, sched_actions_xml);
     }
 
+    /// The `<VM>` a history record keeps for accounting: the full form without history
+    /// records and scheduled actions.
+    pub fn write_accounting_xml(&self, w: &mut XmlWriter) {
+        self.write_full(w, &[], "");
+    }
+
     /// The `<VM>` of `one.vmpool.infoextended`: the full form with only the current history
     /// record and no scheduled actions in the template.
     pub fn write_extended_xml(&self, w: &mut XmlWriter) {
