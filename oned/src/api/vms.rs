@@ -94,7 +94,7 @@ fn placement(
     let host = fetch::<Host>(tx, hid)?;
     authorize(tx, caller, Object::Vm, &[(Operation::Manage, &ObjAuth::of(&host))])?;
     if host.state == HostState::Offline {
-        return Err(action(format!("Host {hid} is OFFLINE, VM cannot be deployed there"), id));
+        return Err(action("Host is offline, cannot use it to deploy VM", id));
     }
     let ds = if ds_id < 0 {
         tx.obj_all::<Datastore>(tables::DATASTORE)?

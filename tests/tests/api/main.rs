@@ -10,6 +10,7 @@ mod cloud;
 mod coverage;
 mod durability;
 mod groups;
+mod infra;
 mod pyone;
 mod users;
 mod vm_ops;

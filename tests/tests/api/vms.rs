@@ -243,3 +243,46 @@ async fn recover_delete_recreate_gives_a_fresh_pending_vm_with_the_same_id() {
     c.vm_recover(id, oca::one_core::lifecycle::RecoverOp::DeleteDb).await.unwrap();
     assert_eq!(code(c.vm_info(id).await), 0x0400);
 }
+
+#[tokio::test]
+async fn vm_pool_filters_by_owner_range_state_and_query() {
+    let oned = Oned::start();
+    let c = oned.client();
+    // Both in the default `users` group, whose members may create VMs.
+    let alice_id = c.user_allocate("alice", "pw", "", &[]).await.unwrap();
+    c.user_allocate("bob", "pw", "", &[]).await.unwrap();
+    let alice = oned.client_as("alice:pw");
+    let bob = oned.client_as("bob:pw");
+    let mut mine = Vec::new();
+    for i in 0..3 {
+        mine.push(alice.vm_allocate(&format!("NAME = web-{i}\nCPU = 1\nMEMORY = 64\nROLE = web"), true).await.unwrap());
+    }
+    let theirs = bob.vm_allocate("NAME = db\nCPU = 1\nMEMORY = 64\nROLE = db", false).await.unwrap();
+    let ids = |vms: Vec<oca::one_core::objects::vm::Vm>| {
+        let mut v: Vec<i32> = vms.iter().map(|vm| vm.meta.id).collect();
+        v.sort_unstable();
+        v
+    };
+    let f = |ownership: i32| VmFilter { ownership, ..VmFilter::default() };
+
+    assert_eq!(ids(alice.vmpool_info(&f(-3)).await.unwrap()), mine, "-3: mine");
+    // Bob's VM is not visible to alice without group rights (umask 177 by default).
+    assert_eq!(ids(alice.vmpool_info(&f(-2)).await.unwrap()), mine);
+    let mut everyone = mine.clone();
+    everyone.push(theirs);
+    assert_eq!(ids(c.vmpool_info(&f(-2)).await.unwrap()), everyone, "oneadmin sees all");
+    assert_eq!(ids(c.vmpool_info(&f(alice_id)).await.unwrap()), mine, ">= 0: that user's");
+
+    let range = VmFilter { start: mine[1], end: theirs, ..VmFilter::default() };
+    assert_eq!(ids(c.vmpool_info(&range).await.unwrap()), vec![mine[1], mine[2], theirs]);
+    let held = VmFilter { state: 2, ..VmFilter::default() };
+    assert_eq!(ids(c.vmpool_info(&held).await.unwrap()), mine, "state 2: HOLD");
+    let query = VmFilter { query: "VM.USER_TEMPLATE.ROLE=db".into(), ..VmFilter::default() };
+    assert_eq!(ids(c.vmpool_info(&query).await.unwrap()), vec![theirs]);
+    let by_name = VmFilter { query: "VM.NAME=web-1".into(), ..VmFilter::default() };
+    assert_eq!(ids(c.vmpool_info_extended(&by_name).await.unwrap()), vec![mine[1]]);
+
+    let bad = VmFilter { state: 42, ..VmFilter::default() };
+    assert_eq!(code(c.vmpool_info(&bad).await), 0x1000);
+    assert_eq!(code(alice.vmpool_info(&f(-7)).await), 0x1000);
+}
