@@ -2,9 +2,9 @@
 //! cluster membership, the default datastores, and bad input refused with OpenNebula's codes
 //! and messages without changing anything.
 
+use oca::{ClusterMember, UpdateType};
 use one_core::states::{DatastoreType, HostState};
 use one_tests::Oned;
-use oca::{ClusterMember, UpdateType};
 
 use super::cloud::{dummy_host, running_vm, wait_host};
 use super::{code, message};
@@ -60,7 +60,10 @@ async fn hosts_with_vms_stay_and_names_are_unique() {
     );
     let r = c.host_allocate("node1", "dummy", "dummy", -1).await;
     assert_eq!(code(r), 0x4000);
-    assert_eq!(message(c.host_allocate("node2", "nope", "dummy", -1).await), "[one.host.allocate] Error allocating a new host. Cannot find driver nope.");
+    assert_eq!(
+        message(c.host_allocate("node2", "nope", "dummy", -1).await),
+        "[one.host.allocate] Error allocating a new host. Cannot find driver nope."
+    );
     assert_eq!(code(c.host_allocate("node2", "dummy", "dummy", 42).await), 0x0400);
     assert_eq!(c.hostpool_info().await.unwrap().len(), 1);
     assert_eq!(c.host_info_xml(h).await.unwrap(), before);
@@ -102,8 +105,13 @@ async fn clusters_group_hosts_datastores_and_networks() {
     assert_eq!(code(c.cluster_member(cl, ClusterMember::Host, 99, true).await), 0x0400);
     assert_eq!(code(c.cluster_allocate("production").await), 0x4000);
     c.vm_action("terminate-hard", vm.meta.id).await.unwrap();
-    super::cloud::wait_vm(&c, vm.meta.id, one_core::states::VmState::Done, one_core::states::LcmState::LcmInit)
-        .await;
+    super::cloud::wait_vm(
+        &c,
+        vm.meta.id,
+        one_core::states::VmState::Done,
+        one_core::states::LcmState::LcmInit,
+    )
+    .await;
     c.cluster_member(cl, ClusterMember::Host, h, false).await.unwrap();
     assert_eq!(c.host_info(h).await.unwrap().cluster_id, 0, "a host taken out goes back to default");
     c.cluster_member(cl, ClusterMember::Datastore, 0, false).await.unwrap();
@@ -123,7 +131,11 @@ async fn the_default_datastores_and_new_ones() {
         all.iter().map(|d| (d.meta.id, d.meta.name.as_str(), d.ds_type)).collect();
     assert_eq!(
         kinds,
-        [(0, "system", DatastoreType::System), (1, "default", DatastoreType::Image), (2, "files", DatastoreType::File)]
+        [
+            (0, "system", DatastoreType::System),
+            (1, "default", DatastoreType::Image),
+            (2, "files", DatastoreType::File)
+        ]
     );
     for d in &all {
         assert_eq!(d.tm_mad, "dummy");

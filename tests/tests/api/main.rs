@@ -6,6 +6,7 @@
 mod acls;
 mod authz;
 mod bad_input;
+mod bad_input_pools;
 mod cloud;
 mod coverage;
 mod durability;

@@ -255,7 +255,12 @@ async fn vm_pool_filters_by_owner_range_state_and_query() {
     let bob = oned.client_as("bob:pw");
     let mut mine = Vec::new();
     for i in 0..3 {
-        mine.push(alice.vm_allocate(&format!("NAME = web-{i}\nCPU = 1\nMEMORY = 64\nROLE = web"), true).await.unwrap());
+        mine.push(
+            alice
+                .vm_allocate(&format!("NAME = web-{i}\nCPU = 1\nMEMORY = 64\nROLE = web"), true)
+                .await
+                .unwrap(),
+        );
     }
     let theirs = bob.vm_allocate("NAME = db\nCPU = 1\nMEMORY = 64\nROLE = db", false).await.unwrap();
     let ids = |vms: Vec<oca::one_core::objects::vm::Vm>| {
