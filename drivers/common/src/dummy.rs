@@ -11,6 +11,8 @@
 //!   comma-separated list of actions that fail, `ACTION` or `ACTION:step` (e.g. `DEPLOY`,
 //!   `DEPLOY:create`, `PROLOG`, `EPILOG`, `SHUTDOWN`, `MONITOR`, `COPY`). Multi-step actions
 //!   undo their completed steps when one fails.
+//! - `DUMMY_PCI_DEVICES` (host template): how many PCI devices the host reports (default 0;
+//!   45 make the ~30 KB hosts of OpenNebula's scalability test).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -98,6 +100,34 @@ fn check(fail: &[String], action: &str, step: &str) -> Result<(), DriverError> {
     } else {
         Ok(())
     }
+}
+
+/// The `n`-th simulated PCI device of a host (`DUMMY_PCI_DEVICES`): a GPU-like device with
+/// every attribute OpenNebula's PCI probe reports, about 650 bytes of monitoring each.
+fn simulated_pci(n: i64) -> one_core::template::Attribute {
+    let (bus, slot, function) = (n / 32 + 1, n % 32, 0);
+    let short = format!("{bus:02x}:{slot:02x}.{function}");
+    one_core::template::Attribute::vector(
+        "PCI",
+        [
+            ("ADDRESS", format!("0000:{bus:02x}:{slot:02x}:{function}")),
+            ("BUS", format!("{bus:02x}")),
+            ("CLASS", "0302".to_owned()),
+            ("CLASS_NAME", "3D controller".to_owned()),
+            ("DEVICE", "1db4".to_owned()),
+            ("DEVICE_NAME", "Simulated accelerator with a long marketing name [Dummy V100 PCIe 16GB]".to_owned()),
+            ("DOMAIN", "0000".to_owned()),
+            ("FUNCTION", function.to_string()),
+            ("NUMA_NODE", (n % 2).to_string()),
+            ("PROFILES", String::new()),
+            ("SHORT_ADDRESS", short),
+            ("SLOT", format!("{slot:02x}")),
+            ("TYPE", "10de:1db4:0302".to_owned()),
+            ("UUID", format!("5e6f{n:04x}-0000-4000-8000-00000000{n:04x}")),
+            ("VENDOR", "10de".to_owned()),
+            ("VENDOR_NAME", "Simulated Devices Corporation (dummy driver)".to_owned()),
+        ],
+    )
 }
 
 fn vm_files(vid: i32) -> String {
@@ -454,6 +484,10 @@ impl Im for Dummy {
         info.set("MODELNAME", "Simulated CPU");
         info.set("NETRX", "0");
         info.set("NETTX", "0");
+        let pci = num("DUMMY_PCI_DEVICES", 0).clamp(0, 4096);
+        for n in 0..pci {
+            info.push(simulated_pci(n));
+        }
         Ok(HostReport {
             total_cpu,
             total_memory,

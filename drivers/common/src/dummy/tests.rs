@@ -95,6 +95,17 @@ fn capacity_failures_and_datastores() {
     big.template = Template::parse("DUMMY_CPU = 3200\nDUMMY_MEMORY = 1048576").unwrap();
     let r = Im::monitor(&d, &big).unwrap();
     assert_eq!((r.total_cpu, r.total_memory), (3200, 1_048_576));
+    assert_eq!(r.info.get_all("PCI").count(), 0);
+    big.template.set("DUMMY_PCI_DEVICES", "45");
+    let r = Im::monitor(&d, &big).unwrap();
+    let pci: Vec<_> = r.info.get_all("PCI").filter_map(|a| a.value.as_vector()).collect();
+    assert_eq!(pci.len(), 45);
+    let addresses: std::collections::BTreeSet<&str> =
+        pci.iter().filter_map(|p| p.iter().find(|(k, _)| k == "ADDRESS").map(|(_, v)| v.as_str())).collect();
+    assert_eq!(addresses.len(), 45, "every device has its own address");
+    let size: usize = r.info.to_text().len();
+    // ~20 KB as a template, ~38 KB once rendered in the host document (CDATA per value).
+    assert!((15_000..30_000).contains(&size), "about 20 KB of template text, got {size}");
     let mut broken = host("broken");
     broken.template = Template::parse("DUMMY_FAIL = \"MONITOR\"").unwrap();
     assert!(Im::monitor(&d, &broken).is_err());
