@@ -50,7 +50,7 @@ pub struct Config {
 }
 
 /// Settings of the simulated drivers; objects can override them in their templates
-/// (`DUMMY_CPU`, `DUMMY_MEMORY`, `DUMMY_DELAY_MS`, `DUMMY_FAIL`).
+/// (`DUMMY_CPU`, `DUMMY_MEMORY`, `DUMMY_DELAY_MS`, `DUMMY_FAIL`, `DUMMY_PCI_DEVICES`).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DummyConfig {
@@ -62,11 +62,19 @@ pub struct DummyConfig {
     pub memory_kb: i64,
     /// `datastore_mb`: size of a simulated datastore, MB (1 TiB).
     pub datastore_mb: i64,
+    /// `pci_devices`: PCI devices each simulated host reports (0; 45 make hosts of ~30 KB).
+    pub pci_devices: i64,
 }
 
 impl Default for DummyConfig {
     fn default() -> Self {
-        DummyConfig { delay_ms: 0, cpu: 800, memory_kb: 16 * 1024 * 1024, datastore_mb: 1024 * 1024 }
+        DummyConfig {
+            delay_ms: 0,
+            cpu: 800,
+            memory_kb: 16 * 1024 * 1024,
+            datastore_mb: 1024 * 1024,
+            pci_devices: 0,
+        }
     }
 }
 

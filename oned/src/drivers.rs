@@ -52,6 +52,7 @@ impl Drivers {
             cpu: d.cpu,
             memory_kb: d.memory_kb,
             datastore_mb: d.datastore_mb,
+            pci_devices: d.pci_devices,
         }));
         let mut drivers = Drivers {
             dummy: dummy.clone(),

@@ -37,6 +37,8 @@ pub struct DummySettings {
     pub memory_kb: i64,
     /// Datastore size, MB.
     pub datastore_mb: i64,
+    /// PCI devices each host reports.
+    pub pci_devices: i64,
 }
 
 impl Default for DummySettings {
@@ -46,6 +48,7 @@ impl Default for DummySettings {
             cpu: 800,
             memory_kb: 16 * 1024 * 1024,
             datastore_mb: 1024 * 1024,
+            pci_devices: 0,
         }
     }
 }
@@ -115,7 +118,10 @@ fn simulated_pci(n: i64) -> one_core::template::Attribute {
             ("CLASS", "0302".to_owned()),
             ("CLASS_NAME", "3D controller".to_owned()),
             ("DEVICE", "1db4".to_owned()),
-            ("DEVICE_NAME", "Simulated accelerator with a long marketing name [Dummy V100 PCIe 16GB]".to_owned()),
+            (
+                "DEVICE_NAME",
+                "Simulated accelerator with a long marketing name [Dummy V100 PCIe 16GB]".to_owned(),
+            ),
             ("DOMAIN", "0000".to_owned()),
             ("FUNCTION", function.to_string()),
             ("NUMA_NODE", (n % 2).to_string()),
@@ -484,7 +490,7 @@ impl Im for Dummy {
         info.set("MODELNAME", "Simulated CPU");
         info.set("NETRX", "0");
         info.set("NETTX", "0");
-        let pci = num("DUMMY_PCI_DEVICES", 0).clamp(0, 4096);
+        let pci = num("DUMMY_PCI_DEVICES", self.settings.pci_devices).clamp(0, 4096);
         for n in 0..pci {
             info.push(simulated_pci(n));
         }

@@ -208,7 +208,8 @@ pub fn run_step(ctx: &Ctx, vid: i32, step: &Step) {
 }
 
 /// The device a hotplug or snapshot driver action is about (the disk or NIC marked
-/// `ATTACH=YES`, the disk with a pending snapshot or save), -1 for none.
+/// `ATTACH=YES`, the disk with a pending snapshot or save, the system snapshot marked
+/// `ACTIVE=YES`), -1 for none.
 fn vm_object(vm: &Vm) -> i32 {
     let disks = vm.disks();
     let marked = |key: &str| disks.iter().find(|d| d.get(key) == Some("YES")).and_then(|d| d.disk_id());
@@ -216,6 +217,12 @@ fn vm_object(vm: &Vm) -> i32 {
         .or_else(|| marked("DISK_SNAPSHOT_ACTIVE"))
         .or_else(|| marked("SAVE_AS_ACTIVE"))
         .or_else(|| vm.nics().iter().find(|n| n.get("ATTACH") == Some("YES")).and_then(|n| n.nic_id()))
+        .or_else(|| {
+            vm.template.get_all("SNAPSHOT").filter_map(|a| a.value.as_vector()).find_map(|p| {
+                let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+                (get("ACTIVE") == Some("YES")).then(|| get("SNAPSHOT_ID")?.parse().ok()).flatten()
+            })
+        })
         .unwrap_or(-1)
 }
 

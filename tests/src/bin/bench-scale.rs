@@ -105,22 +105,20 @@ async fn main() {
     let hosts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1250);
     let vms: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(4);
-    let oned = Oned::start_configured("monitoring_interval = 120\n");
+    // Hosts report 45 PCI devices each: host documents of ~30 KB, as in OpenNebula's test.
+    let oned = Oned::start_configured("monitoring_interval = 120\n[dummy]\npci_devices = 45\n");
     let pid = oned.pid();
     let admin = oned.client();
     println!("bench-scale: {hosts} hosts, {vms} VMs, {clients} clients; oned pid {pid}");
 
     // Hosts, each reporting ~30 KB of monitoring (PCI devices), until all are MONITORED.
     let rate = parallel(&oned, clients, hosts, |c, n| async move {
-        let id = c
-            .call("one.host.allocate", vec![s(&format!("host-{n}")), s("dummy"), s("dummy"), i(-1)])
+        c.call("one.host.allocate", vec![s(&format!("host-{n}")), s("dummy"), s("dummy"), i(-1)])
             .await
             .expect("host.allocate");
-        let Value::Integer(id) = id else { panic!("host id") };
-        c.call("one.host.update", vec![i(id), s("DUMMY_PCI_DEVICES = 45"), i(1)]).await.expect("host.update");
     })
     .await;
-    println!("one.host.allocate + update: {rate:.0} hosts/s");
+    println!("one.host.allocate: {rate:.0} hosts/s");
     let start = Instant::now();
     loop {
         let Value::String(doc) = admin.call("one.hostpool.info", vec![]).await.expect("hostpool") else {
@@ -219,4 +217,9 @@ async fn main() {
     let (ms, size) = avg_ms(&admin, "one.vmpool.infoextended", vec![i(-2), i(-1), i(-1), i(-1)], 1).await;
     println!("one.vmpool.infoextended, all VMs: {ms:.0} ms ({} MB, streamed)", size / 1024 / 1024);
     println!("oned RSS at the end: {} KiB (peak {} KiB)", rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"));
+    // BENCH_HOLD=seconds keeps oned up for probing (curl, ps) before it is stopped.
+    if let Some(secs) = std::env::var("BENCH_HOLD").ok().and_then(|v| v.parse().ok()) {
+        println!("holding oned at {} ({}) for {secs} s", oned.endpoint(), oned.session());
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+    }
 }
