@@ -89,7 +89,21 @@ fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// True when every character of `value` is one XML 1.0 can carry (checked on bytes for
+/// ASCII, the common case).
+fn all_xml_chars(value: &str) -> bool {
+    if value.is_ascii() {
+        value.bytes().all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+    } else {
+        value.chars().all(xml_char)
+    }
+}
+
 fn escape_into(buf: &mut String, value: &str) {
+    if all_xml_chars(value) {
+        escape_runs(buf, value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '<' => buf.push_str("&lt;"),
@@ -108,16 +122,44 @@ fn cdata_into(buf: &mut String, value: &str) {
             // `]]>` cannot appear inside CDATA: end the section between `]]` and `>`.
             buf.push_str("]]]]><![CDATA[>");
         }
-        buf.extend(part.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }));
+        if all_xml_chars(part) {
+            buf.push_str(part);
+        } else {
+            buf.extend(part.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }));
+        }
     }
     buf.push_str("]]>");
 }
 
-/// Escapes text for use inside an element.
+/// Escapes `<`, `>` and `&` of text whose characters are all valid, copying the runs between
+/// them whole.
+fn escape_runs(buf: &mut String, value: &str) {
+    let mut start = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let esc = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            _ => continue,
+        };
+        buf.push_str(&value[start..i]);
+        buf.push_str(esc);
+        start = i + 1;
+    }
+    buf.push_str(&value[start..]);
+}
+
+/// Escapes text for use inside an element (a whole document, too: as the string value of
+/// an XML-RPC response).
 pub fn escape(value: &str) -> String {
-    let mut s = String::with_capacity(value.len());
+    let mut s = String::with_capacity(value.len() + value.len() / 4);
     escape_into(&mut s, value);
     s
+}
+
+/// [`escape`], appending to `buf`.
+pub fn escape_to(buf: &mut String, value: &str) {
+    escape_into(buf, value);
 }
 
 /// An element of a parsed document: its name, its text (CDATA and escaped text joined) and

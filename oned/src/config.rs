@@ -33,6 +33,9 @@ pub struct Config {
     pub monitoring_interval: u64,
     /// `monitoring_retention`: seconds monitoring records are kept (86400, one day).
     pub monitoring_retention: i64,
+    /// `driver_threads`: driver actions and monitoring rounds run at once (15, as
+    /// OpenNebula's drivers' `-t`).
+    pub driver_threads: usize,
     /// `datastore_location`: where datastores keep their files (`<data_dir>/datastores`).
     pub datastore_location: Option<PathBuf>,
     /// `mac_prefix`: the first two bytes of generated MAC addresses (`02:00`).
@@ -100,6 +103,7 @@ impl Default for Config {
             max_token_seconds: -1,
             monitoring_interval: 10,
             monitoring_retention: 86_400,
+            driver_threads: 15,
             datastore_location: None,
             mac_prefix: "02:00".to_owned(),
             default_device_prefix: "sd".to_owned(),

@@ -79,12 +79,18 @@ pub fn drain(ctx: &Ctx, rx: &mut UnboundedReceiver<Job>) -> usize {
     n
 }
 
-/// Runs jobs as they are queued, each on a blocking thread.
+/// Runs jobs as they are queued, each on a blocking thread, at most `driver_threads` at a
+/// time (OpenNebula's drivers run 15 actions at once by default).
 pub fn spawn_runner(ctx: Arc<Ctx>, mut rx: UnboundedReceiver<Job>) -> tokio::task::JoinHandle<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(ctx.config.driver_threads.max(1)));
     tokio::spawn(async move {
         while let Some(job) = rx.recv().await {
+            let Ok(slot) = slots.clone().acquire_owned().await else { return };
             let ctx = ctx.clone();
-            tokio::task::spawn_blocking(move || run(&ctx, job));
+            tokio::task::spawn_blocking(move || {
+                run(&ctx, job);
+                drop(slot);
+            });
         }
     })
 }

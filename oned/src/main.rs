@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use oned::config::Config;
 
+/// mimalloc: pool listings and documents of tens of MB come and go; glibc's allocator keeps
+/// such memory fragmented across threads, mimalloc returns it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// OpenNebula-compatible cloud daemon: serves the XML-RPC API at http://ADDR/RPC2.
 #[derive(Debug, Parser)]
 #[command(name = "oned", version)]

@@ -107,7 +107,7 @@ impl Meta {
 
 /// An object kept in a pool: what oned's generic code (info, update, rename, chmod, chown,
 /// lock, delete, pool listings) needs to know about it.
-pub trait PoolObject: Sized {
+pub trait PoolObject: Sized + Clone + Send + Sync + 'static {
     /// Root element of the object (`VM`).
     const ROOT: &'static str;
     /// Root element of the pool (`VM_POOL`).

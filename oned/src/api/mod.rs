@@ -82,6 +82,37 @@ impl std::fmt::Debug for DocStream {
     }
 }
 
+/// A document given as pieces already escaped for an XML-RPC string value (pool listings
+/// served from memory): the response is these pieces, shared, not copied.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    /// The escaped pieces, in order.
+    pub pieces: Vec<bytes::Bytes>,
+}
+
+impl Doc {
+    /// `<ROOT>` + listing bodies + `</ROOT>`.
+    pub fn pool(root: &str, bodies: Vec<bytes::Bytes>) -> Doc {
+        let mut pieces = Vec::with_capacity(bodies.len() + 2);
+        pieces.push(bytes::Bytes::from(one_core::xml::escape(&format!("<{root}>"))));
+        pieces.extend(bodies);
+        pieces.push(bytes::Bytes::from(one_core::xml::escape(&format!("</{root}>"))));
+        Doc { pieces }
+    }
+
+    /// A whole document, escaped at once.
+    pub fn text(doc: &str) -> Doc {
+        Doc { pieces: vec![bytes::Bytes::from(one_core::xml::escape(doc))] }
+    }
+
+    /// The document, unescaped (for tests and the transport-free dispatch).
+    pub fn unescaped(&self) -> String {
+        let escaped: Vec<u8> = self.pieces.iter().flat_map(|p| p.iter().copied()).collect();
+        let text = String::from_utf8_lossy(&escaped);
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    }
+}
+
 /// The zone this oned serves (a solo server is zone 0).
 pub const ZONE_ID: u32 = 0;
 

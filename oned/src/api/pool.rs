@@ -6,7 +6,9 @@ use one_core::acl::Operation;
 use one_core::objects::common::{Lock, Meta, PoolFilter, PoolObject, Range};
 
 use super::authz::{ObjAuth, authorize, rules, visibility};
-use super::{ApiError, ApiResult, Caller, Ctx, Object, action, check_name, internal, now, updated_template};
+use super::{
+    ApiError, ApiResult, Caller, Ctx, Doc, Object, action, check_name, internal, now, updated_template,
+};
 use crate::config::ListOrder;
 use crate::db::{ListQuery, Tx};
 
@@ -325,22 +327,25 @@ pub fn pool_document(root: &str, bodies: &[String]) -> String {
 }
 
 /// `one.*pool.info(filter, start, end)`.
-pub fn pool_info<T: Managed>(
-    ctx: &Ctx,
-    caller: &Caller,
-    flag: i32,
-    start: i32,
-    end: i32,
-) -> ApiResult<String> {
+pub fn pool_info<T: Managed>(ctx: &Ctx, caller: &Caller, flag: i32, start: i32, end: i32) -> ApiResult<Doc> {
     let filter = PoolFilter::from_params(flag, start, end).map_err(|e| super::api(e, -1))?;
     ctx.db.read(|tx| {
         let q = list_query::<T>(tx, ctx, caller, &filter)?;
-        Ok(pool_document(T::POOL_ROOT, &tx.obj_list_bodies(T::TABLE, &q)?))
+        listing::<T>(tx, T::TABLE, &q)
+    })
+}
+
+/// The listing a query selects, as a pool document: from the in-memory listings where the
+/// pool is kept there, else from the database.
+pub fn listing<T: Managed>(tx: &Tx<'_>, table: &'static str, q: &ListQuery) -> ApiResult<Doc> {
+    Ok(match tx.obj_list_escaped(table, q) {
+        Some(bodies) => Doc::pool(T::POOL_ROOT, bodies),
+        None => Doc::text(&pool_document(T::POOL_ROOT, &tx.obj_list_bodies(table, q)?)),
     })
 }
 
 /// Pools without filter parameters (hosts, clusters, datastores): everything the caller may
 /// see.
-pub fn pool_info_all<T: Managed>(ctx: &Ctx, caller: &Caller) -> ApiResult<String> {
+pub fn pool_info_all<T: Managed>(ctx: &Ctx, caller: &Caller) -> ApiResult<Doc> {
     pool_info::<T>(ctx, caller, -2, -1, -1)
 }

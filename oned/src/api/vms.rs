@@ -13,7 +13,7 @@ use one_core::states::{DatastoreType, HostState, VmState};
 
 use super::authz::{ObjAuth, authorize};
 use super::pool::{Managed, Unique, fetch, fetch_authorized, list_query, pool_document};
-use super::{ApiResult, Caller, Ctx, DocStream, Object, action, api, internal, now, parse_template};
+use super::{ApiResult, Caller, Ctx, Doc, DocStream, Object, action, api, internal, now, parse_template};
 use crate::db::{ListQuery, Tx, tables};
 use crate::jobs::Job;
 use crate::lcm::{self, Request};
@@ -269,14 +269,14 @@ pub fn pool_info(
     end: i32,
     state: i32,
     query: &str,
-) -> ApiResult<String> {
+) -> ApiResult<Doc> {
     ctx.db.read(|tx| {
         let (q, states) = vm_query(tx, ctx, caller, flag, start, end, state)?;
-        let mut bodies = tx.obj_list_bodies(tables::VM, &q)?;
-        if !query.is_empty() {
-            bodies = filter_by_query(tx, &bodies, states, query)?;
+        if query.is_empty() {
+            return super::pool::listing::<Vm>(tx, tables::VM, &q);
         }
-        Ok(pool_document(Vm::POOL_ROOT, &bodies))
+        let bodies = filter_by_query(tx, &tx.obj_list_bodies(tables::VM, &q)?, states, query)?;
+        Ok(Doc::text(&pool_document(Vm::POOL_ROOT, &bodies)))
     })
 }
 

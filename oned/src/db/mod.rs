@@ -12,6 +12,7 @@
 
 mod acls;
 mod groups;
+mod listing;
 mod objects;
 mod users;
 
@@ -24,6 +25,7 @@ pub mod pools {
     pub use super::users::POOL as USER;
 }
 
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -68,6 +70,7 @@ pub struct Db {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    listings: listing::Listings,
 }
 
 /// How many read-only connections serve reads.
@@ -79,6 +82,15 @@ static MEMORY_DBS: AtomicUsize = AtomicUsize::new(0);
 /// A transaction; pool modules add their methods to it (`tx.user_fetch(id)`, ...).
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
+    listings: &'a listing::Listings,
+    /// Listing changes to publish if the transaction commits.
+    changes: RefCell<Vec<listing::Change>>,
+}
+
+impl Tx<'_> {
+    fn record(&self, change: listing::Change) {
+        self.changes.borrow_mut().push(change);
+    }
 }
 
 impl Db {
@@ -99,19 +111,21 @@ impl Db {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "FULL")?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
-        // Pool listings of 20,000 VMs read tens of MB: keep them in the page cache (32 MiB).
-        writer.pragma_update(None, "cache_size", -32_768)?;
+        // Listings are served from memory (`listing`); the page cache serves single objects.
+        writer.pragma_update(None, "cache_size", -8_192)?;
         writer.busy_timeout(std::time::Duration::from_secs(10))?;
         upgrade(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(path, flags)?;
             reader.pragma_update(None, "query_only", "ON")?;
-            reader.pragma_update(None, "cache_size", -16_384)?;
+            reader.pragma_update(None, "cache_size", -4_096)?;
             reader.busy_timeout(std::time::Duration::from_secs(10))?;
             readers.push(Mutex::new(reader));
         }
-        Ok(Db { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        let mut listings = listing::Listings::load(&writer)?;
+        keep_parsed(&writer, &mut listings)?;
+        Ok(Db { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), listings })
     }
 
     fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -136,9 +150,12 @@ impl Db {
     pub fn write<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut conn = Self::lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
-        let tx = Tx { tx };
+        let tx = Tx { tx, listings: &self.listings, changes: RefCell::new(Vec::new()) };
         let value = f(&tx)?;
+        let changes = tx.changes.take();
         tx.tx.commit().map_err(DbError::from)?;
+        // Still under the writer lock: listings follow commits in order.
+        self.listings.apply(changes);
         Ok(value)
     }
 
@@ -146,11 +163,35 @@ impl Db {
     pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut conn = self.reader();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(DbError::from)?;
-        let tx = Tx { tx };
+        let tx = Tx { tx, listings: &self.listings, changes: RefCell::new(Vec::new()) };
         let value = f(&tx)?;
         tx.tx.rollback().map_err(DbError::from)?;
         Ok(value)
     }
+}
+
+/// Loads the pools kept parsed in memory (hosts, clusters, datastores).
+fn keep_parsed(conn: &Connection, listings: &mut listing::Listings) -> Result<(), DbError> {
+    use one_core::objects::common::PoolObject;
+    fn load<T: PoolObject>(
+        conn: &Connection,
+        table: &'static str,
+    ) -> Result<Vec<(i32, listing::Shared)>, DbError> {
+        let mut stmt = conn.prepare(&format!("SELECT oid, body FROM {table}"))?;
+        let mut rows = stmt.query([])?;
+        let mut all = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (oid, body): (i32, String) = (r.get(0)?, r.get(1)?);
+            let obj = T::from_xml(&body).map_err(|e| corrupt(table, format!("object {oid}: {e}")))?;
+            all.push((oid, std::sync::Arc::new(obj) as listing::Shared));
+        }
+        Ok(all)
+    }
+    use one_core::objects::{cluster::Cluster, datastore::Datastore, host::Host};
+    listings.keep_parsed(tables::HOST, load::<Host>(conn, tables::HOST)?);
+    listings.keep_parsed(tables::CLUSTER, load::<Cluster>(conn, tables::CLUSTER)?);
+    listings.keep_parsed(tables::DATASTORE, load::<Datastore>(conn, tables::DATASTORE)?);
+    Ok(())
 }
 
 /// Applies the schema to a new database or the missing migrations to an old one.

@@ -8,6 +8,9 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use one_core::objects::common::PoolObject;
 
+use std::sync::Arc;
+
+use super::listing::{Change, Listed, Listings, Shared, escaped};
 use super::{DbError, Tx, corrupt};
 
 /// The pool tables (each also names its ID counter in `pool_control`).
@@ -150,6 +153,40 @@ impl ListQuery {
     }
 }
 
+impl ListQuery {
+    /// Whether the object passes the query's filters (the WHERE clause, in memory; paging
+    /// and order aside).
+    pub fn accepts(&self, oid: i32, l: &super::listing::Listed) -> bool {
+        if !self.visibility.all {
+            let v = &self.visibility;
+            let cid_listed = |cid: &i32| l.cids.contains(&format!(",{cid},"));
+            let visible = l.uid == v.uid
+                || l.perms & 4 != 0
+                || (v.groups.contains(&l.gid) && l.perms & 32 != 0)
+                || v.acl_gids.contains(&l.gid)
+                || v.acl_oids.contains(&oid)
+                || v.acl_cids.iter().any(cid_listed);
+            if !visible {
+                return false;
+            }
+        }
+        if self.owner.is_some_and(|o| o != l.uid) {
+            return false;
+        }
+        if let Some(groups) = &self.groups
+            && !groups.contains(&l.gid)
+            && self.or_uid != Some(l.uid)
+        {
+            return false;
+        }
+        self.min_id.is_none_or(|m| oid >= m)
+            && self.max_id.is_none_or(|m| oid <= m)
+            && self.state.is_none_or(|st| l.state == st)
+            && self.not_state.is_none_or(|st| l.state != st)
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&oid))
+    }
+}
+
 /// Cluster IDs as stored for `LIKE` matching: `,0,100,`.
 fn cids_text(ids: &[i32]) -> String {
     let mut s = String::from(",");
@@ -161,8 +198,18 @@ fn cids_text(ids: &[i32]) -> String {
 }
 
 impl Tx<'_> {
+    /// Whether this transaction changed the object (its own writes are not in memory yet).
+    fn touched(&self, table: &str, id: Option<i32>) -> bool {
+        self.changes.borrow().iter().any(|c| c.table == table && id.is_none_or(|id| c.oid == id))
+    }
+
     /// The object with this ID.
     pub fn obj_get<T: PoolObject>(&self, table: &'static str, id: i32) -> Result<Option<T>, DbError> {
+        if !self.touched(table, Some(id))
+            && let Some(found) = self.listings.object::<T>(table, id)
+        {
+            return Ok(found);
+        }
         match self.obj_body(table, id)? {
             Some(body) => {
                 T::from_xml(&body).map(Some).map_err(|e| corrupt(table, format!("object {id}: {e}")))
@@ -244,23 +291,47 @@ impl Tx<'_> {
              gid = excluded.gid, perms = excluded.perms, state = excluded.state,
              cids = excluded.cids, body = excluded.body, pool_body = excluded.pool_body"
         );
+        let cids = cids_text(&obj.cluster_ids());
+        let perms = meta.perms.octal();
         self.tx.prepare_cached(&sql)?.execute(params![
             meta.id,
             meta.name,
             meta.uid,
             meta.gid,
-            meta.perms.octal(),
+            perms,
             obj.state(),
-            cids_text(&obj.cluster_ids()),
+            cids,
             body,
             pool_body
         ])?;
+        if self.listings.has(table) {
+            let listed = Listed {
+                uid: meta.uid,
+                gid: meta.gid,
+                perms: i64::from(perms),
+                state: obj.state(),
+                cids,
+                body: escaped(pool_body.as_deref().unwrap_or(&body)),
+            };
+            let object: Option<Shared> = Listings::parsed(table).then(|| Arc::new(obj.clone()) as Shared);
+            self.record(Change { table, oid: meta.id, listed: Some(Arc::new(listed)), object });
+        }
         Ok(())
     }
 
     /// Removes an object; false when there was none.
     pub fn obj_delete(&self, table: &'static str, id: i32) -> Result<bool, DbError> {
-        Ok(self.tx.execute(&format!("DELETE FROM {table} WHERE oid = ?1"), [id])? > 0)
+        let deleted = self.tx.execute(&format!("DELETE FROM {table} WHERE oid = ?1"), [id])? > 0;
+        if deleted {
+            self.record(Change { table, oid: id, listed: None, object: None });
+        }
+        Ok(deleted)
+    }
+
+    /// The escaped listing bodies a query selects, from the in-memory listings (see
+    /// `listing`); `None` for a pool that is not kept there.
+    pub fn obj_list_escaped(&self, table: &'static str, q: &ListQuery) -> Option<Vec<bytes::Bytes>> {
+        (self.listings.has(table) && !q.full).then(|| self.listings.select(table, q))
     }
 
     /// The ID of the object with this name (owned by `uid`, when given).
@@ -323,6 +394,11 @@ impl Tx<'_> {
 
     /// Every object of a pool, parsed, by ascending ID.
     pub fn obj_all<T: PoolObject>(&self, table: &'static str) -> Result<Vec<T>, DbError> {
+        if !self.touched(table, None)
+            && let Some(all) = self.listings.objects::<T>(table)
+        {
+            return Ok(all);
+        }
         self.obj_list_bodies(table, &ListQuery { full: true, ..ListQuery::everything() })?
             .iter()
             .map(|b| T::from_xml(b).map_err(|e| corrupt(table, e)))

@@ -15,7 +15,7 @@ pub mod table;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use axum::routing::post;
 use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
 use futures_util::StreamExt;
 
-use crate::api::{ApiError, Ctx, DocStream, authn};
+use crate::api::{ApiError, Ctx, Doc, DocStream, authn};
 use one_core::error::fault;
 use params::Kind;
 use table::Reply;
@@ -33,6 +33,8 @@ use table::Reply;
 pub enum Outcome {
     /// `[true, value, 0]`.
     Success(Value),
+    /// `[true, document, 0]` with the document as escaped pieces.
+    Doc(Doc),
     /// `[true, document, 0]` with the document streamed as it is produced.
     Stream(DocStream),
     /// A bare value (the `system.*` introspection methods, as xmlrpc-c answers them).
@@ -86,6 +88,7 @@ pub fn dispatch(ctx: &Arc<Ctx>, name: &str, values: &[Value]) -> Outcome {
             tracing::debug!(method = name, uid = caller.uid, "call succeeded");
             Outcome::Success(value)
         }
+        Ok(Reply::Doc(doc)) => Outcome::Doc(doc),
         Ok(Reply::Stream(stream)) => Outcome::Stream(stream),
         Err(error) => {
             tracing::info!(
@@ -132,23 +135,6 @@ fn introspection(name: &str, values: &[Value]) -> Option<Outcome> {
     Some(outcome)
 }
 
-/// XML-escapes `text` into `out` (the fast path for large documents in string values).
-fn escape_into(out: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let esc = match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            _ => continue,
-        };
-        out.push_str(&text[start..i]);
-        out.push_str(esc);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
-}
-
 const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 /// The response body for an outcome.
@@ -158,9 +144,9 @@ pub fn encode(outcome: Outcome) -> String {
     if let Outcome::Success(Value::String(doc)) = &outcome {
         let mut out = String::with_capacity(doc.len() + doc.len() / 4 + 256);
         out.push_str(XML_HEAD);
-        out.push_str("<methodResponse><params><param><value><array><data><value><boolean>1</boolean></value><value><string>");
-        escape_into(&mut out, doc);
-        out.push_str("</string></value><value><i4>0</i4></value></data></array></value></param></params></methodResponse>");
+        out.push_str(DOC_HEAD);
+        one_core::xml::escape_to(&mut out, doc);
+        out.push_str(DOC_TAIL);
         return out;
     }
     let xml = match outcome {
@@ -169,6 +155,7 @@ pub fn encode(outcome: Outcome) -> String {
                 .to_xml()
         }
         Outcome::Plain(value) => MethodResponse { value }.to_xml(),
+        Outcome::Doc(doc) => return encode(Outcome::Success(Value::String(doc.unescaped()))),
         Outcome::Stream(_) => {
             return encode(Outcome::Fault {
                 code: fault::INTERNAL,
@@ -257,10 +244,58 @@ async fn rpc(State(ctx): State<Arc<Ctx>>, body: Body) -> Response {
         ),
     };
     let body = match outcome {
+        Outcome::Doc(doc) => pieces(doc),
         Outcome::Stream(stream) => streamed(stream),
         other => Body::from(tokio::task::spawn_blocking(move || encode(other)).await.unwrap_or_default()),
     };
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+const DOC_HEAD: &str =
+    "<methodResponse><params><param><value><array><data><value><boolean>1</boolean></value><value><string>";
+const DOC_TAIL: &str =
+    "</string></value><value><i4>0</i4></value></data></array></value></param></params></methodResponse>";
+
+/// A response body made of a document's escaped pieces, shared with the listings they come
+/// from: nothing is copied or escaped here, and the exact length is known up front (a
+/// `Content-Length` response, written with vectored writes).
+fn pieces(doc: Doc) -> Body {
+    let head = Bytes::from(format!("{XML_HEAD}{DOC_HEAD}"));
+    let tail = Bytes::from_static(DOC_TAIL.as_bytes());
+    let all: std::collections::VecDeque<Bytes> =
+        std::iter::once(head).chain(doc.pieces).chain(std::iter::once(tail)).collect();
+    let remaining = all.iter().map(|b| b.len() as u64).sum();
+    Body::new(Pieces { all, remaining })
+}
+
+/// The body of [`pieces`].
+struct Pieces {
+    all: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl http_body::Body for Pieces {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.all.pop_front();
+        if let Some(piece) = &next {
+            self.remaining -= piece.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|piece| Ok(http_body::Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// How many encoded pieces may wait for a slow client.
@@ -271,9 +306,7 @@ const STREAM_BUFFER: usize = 16;
 fn streamed(stream: DocStream) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<String>(STREAM_BUFFER);
     tokio::task::spawn_blocking(move || {
-        let head = format!(
-            "{XML_HEAD}<methodResponse><params><param><value><array><data><value><boolean>1</boolean></value><value><string>"
-        );
+        let head = format!("{XML_HEAD}{DOC_HEAD}");
         if tx.blocking_send(head).is_err() {
             return;
         }
@@ -281,14 +314,13 @@ fn streamed(stream: DocStream) -> Body {
         let mut sink = |piece: &str| {
             if open {
                 let mut escaped = String::with_capacity(piece.len() + piece.len() / 4);
-                escape_into(&mut escaped, piece);
+                one_core::xml::escape_to(&mut escaped, piece);
                 open = tx.blocking_send(escaped).is_ok();
             }
         };
         match (stream.produce)(&mut sink) {
             Ok(()) => {
-                let tail = "</string></value><value><i4>0</i4></value></data></array></value></param></params></methodResponse>";
-                let _ = tx.blocking_send(tail.to_owned());
+                let _ = tx.blocking_send(DOC_TAIL.to_owned());
             }
             // The status line is gone: cut the response short so the client sees an error.
             Err(e) => tracing::error!("streamed response failed: {}", e.message()),
@@ -355,7 +387,7 @@ mod tests {
             let mut values = vec![Value::String("oneadmin:pw".into())];
             values.extend(sample_args(method));
             match dispatch(&ctx, method.name, &values) {
-                Outcome::Success(_) | Outcome::Stream(_) | Outcome::Failure { .. } => {}
+                Outcome::Success(_) | Outcome::Doc(_) | Outcome::Stream(_) | Outcome::Failure { .. } => {}
                 other => panic!("{}: {other:?}", method.name),
             }
             // Leaving out every parameter is a fault unless all are optional.

@@ -5,7 +5,7 @@ use one_core::objects::cluster::{Cluster, ClusterResource};
 use one_core::objects::datastore::Datastore;
 use one_core::objects::host::Host;
 
-use super::{CHMOD, CHOWN, ID, INFO, Method, RENAME, UPDATE, int, string};
+use super::{CHMOD, CHOWN, ID, INFO, Method, RENAME, UPDATE, doc, int, string};
 use crate::api::{self, Object, pool};
 use crate::rpc::params::Kind::{Bool, Int, Str};
 use crate::rpc::params::{opt, req};
@@ -66,7 +66,7 @@ pub static METHODS: &[Method] = &[
     Method {
         name: "one.hostpool.info",
         params: &[],
-        handler: |ctx, c, _| string(pool::pool_info_all::<Host>(ctx, c)),
+        handler: |ctx, c, _| doc(pool::pool_info_all::<Host>(ctx, c)),
         object: Object::Host,
         help: "Returns the hosts",
     },
@@ -169,7 +169,7 @@ pub static METHODS: &[Method] = &[
     Method {
         name: "one.clusterpool.info",
         params: &[],
-        handler: |ctx, c, _| string(pool::pool_info_all::<Cluster>(ctx, c)),
+        handler: |ctx, c, _| doc(pool::pool_info_all::<Cluster>(ctx, c)),
         object: Object::Cluster,
         help: "Returns the clusters",
     },
@@ -232,7 +232,7 @@ pub static METHODS: &[Method] = &[
     Method {
         name: "one.datastorepool.info",
         params: &[],
-        handler: |ctx, c, _| string(pool::pool_info_all::<Datastore>(ctx, c)),
+        handler: |ctx, c, _| doc(pool::pool_info_all::<Datastore>(ctx, c)),
         object: Object::Datastore,
         help: "Returns the datastores",
     },

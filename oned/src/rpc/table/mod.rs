@@ -18,12 +18,15 @@ use dxr::Value;
 
 use super::params::Kind::{Bool, Int, Str};
 use super::params::{Args, Param, opt, req};
-use crate::api::{ApiResult, Caller, Ctx, DocStream, Object};
+use crate::api::{ApiResult, Caller, Ctx, Doc, DocStream, Object};
 
-/// What a handler answers: a value, or a document streamed as it is read.
+/// What a handler answers: a value, a document in escaped pieces, or a document streamed as
+/// it is read.
 pub enum Reply {
     /// The value (an ID, a document, a token...).
     Value(Value),
+    /// A document as escaped pieces (pool listings from memory).
+    Doc(Doc),
     /// A large document, produced in pieces.
     Stream(DocStream),
 }
@@ -54,7 +57,10 @@ pub(super) fn string(r: ApiResult<String>) -> ApiResult<Reply> {
     r.map(|v| Reply::Value(Value::String(v)))
 }
 
-#[allow(dead_code)] // used by the VM pool entries
+pub(super) fn doc(r: ApiResult<Doc>) -> ApiResult<Reply> {
+    r.map(Reply::Doc)
+}
+
 pub(super) fn stream(r: ApiResult<DocStream>) -> ApiResult<Reply> {
     r.map(Reply::Stream)
 }

@@ -2,7 +2,7 @@
 
 use one_core::objects::vm::Vm;
 
-use super::{CHMOD, CHOWN, ID, INFO, LOCK, Method, RENAME, UPDATE, int, stream, string};
+use super::{CHMOD, CHOWN, ID, INFO, LOCK, Method, RENAME, UPDATE, doc, int, stream, string};
 use crate::api::{self, Object, pool};
 use crate::rpc::params::Kind::{Bool, Int, Str};
 use crate::rpc::params::{opt, req};
@@ -125,7 +125,7 @@ pub static METHODS: &[Method] = &[
         name: "one.vmpool.info",
         params: VMPOOL,
         handler: |ctx, c, a| {
-            string(api::vms::pool_info(ctx, c, a.int(0), a.int(1), a.int(2), a.int_or(3, -1), a.str(4)))
+            doc(api::vms::pool_info(ctx, c, a.int(0), a.int(1), a.int(2), a.int_or(3, -1), a.str(4)))
         },
         object: Object::Vm,
         help: "Returns the virtual machines (short form)",
