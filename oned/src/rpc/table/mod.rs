@@ -6,9 +6,12 @@
 mod acls;
 mod groups;
 mod hosts;
+mod images;
 mod system;
+mod templates;
 mod users;
 mod vms;
+mod vnets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -64,7 +67,8 @@ pub(super) const UPDATE: &[Param] = &[ID, req("template", Str), opt("type", Int)
 pub(super) const ID_GID: &[Param] = &[ID, req("group_id", Int)];
 pub(super) const RENAME: &[Param] = &[ID, req("name", Str)];
 pub(super) const CHOWN: &[Param] = &[ID, req("user_id", Int), req("group_id", Int)];
-pub(super) const CHMOD: &[Param] = &[
+/// `chmod` with `one.template.chmod`'s trailing `recursive` flag.
+pub(super) const CHMOD_RECURSIVE: &[Param] = &[
     ID,
     req("owner_u", Int),
     req("owner_m", Int),
@@ -75,9 +79,10 @@ pub(super) const CHMOD: &[Param] = &[
     req("other_u", Int),
     req("other_m", Int),
     req("other_a", Int),
+    opt("recursive", Bool),
 ];
+pub(super) const CHMOD: &[Param] = CHMOD_RECURSIVE.split_at(10).0;
 pub(super) const LOCK: &[Param] = &[ID, req("level", Int), opt("test", Bool)];
-#[allow(dead_code)] // for the image, template and network pool entries
 pub(super) const POOL: &[Param] = &[opt("filter", Int), opt("start", Int), opt("end", Int)];
 
 /// The nine chmod values after the ID.
@@ -87,10 +92,20 @@ pub(super) fn chmod_bits(a: &Args) -> [i32; 9] {
 
 /// Every method, in the order `system.listMethods` reports them.
 pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
-    [system::METHODS, users::METHODS, groups::METHODS, acls::METHODS, hosts::METHODS, vms::METHODS]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        system::METHODS,
+        users::METHODS,
+        groups::METHODS,
+        acls::METHODS,
+        hosts::METHODS,
+        vms::METHODS,
+        images::METHODS,
+        templates::METHODS,
+        vnets::METHODS,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 });
 
 static BY_NAME: LazyLock<HashMap<&'static str, &'static Method>> =
