@@ -9,8 +9,12 @@ mod bad_input;
 mod coverage;
 mod durability;
 mod groups;
+mod images;
 mod pyone;
+mod templates;
 mod users;
+mod vnets;
+mod wait;
 mod wire;
 mod xsd;
 
