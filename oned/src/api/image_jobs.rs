@@ -230,8 +230,49 @@ fn registered(
         image.size_mb = size;
         resize_usage(tx, image, delta)?;
     }
-    image.set_state_unlock(now);
+    // An image a VM is saving into stays LOCKED until the VM's disk is copied in.
+    if !is_saving(image) {
+        image.set_state_unlock(now);
+    }
     Ok(())
+}
+
+/// Whether the image is the target of a VM's disk save (`SAVE_AS_HOT`).
+fn is_saving(image: &Image) -> bool {
+    image.template.get("SAVE_AS_HOT").is_some_and(|v| v.eq_ignore_ascii_case("YES"))
+}
+
+/// Queues again the driver work a previous oned left unfinished (its jobs were lost with the
+/// process): copies of LOCKED images, clones, and removals of images in DELETE. Images locked
+/// by a snapshot operation or a VM's disk save are left to those. Returns how many.
+pub fn recover_interrupted(ctx: &Ctx) -> usize {
+    let found = ctx.db.read(|tx| -> ApiResult<Vec<(i32, ImageTask)>> {
+        let mut tasks = Vec::new();
+        let states =
+            [ImageState::Locked, ImageState::LockedUsed, ImageState::LockedUsedPers, ImageState::Delete];
+        for state in states {
+            for id in tx.obj_ids_in_state(tables::IMAGE, state.value())? {
+                let Some(image) = tx.obj_get::<Image>(tables::IMAGE, id)? else { continue };
+                let task = match state {
+                    ImageState::Delete => ImageTask::Remove,
+                    _ if image.target_snapshot != -1 || is_saving(&image) => continue,
+                    _ if image.cloning_id != -1 => ImageTask::Clone,
+                    _ => ImageTask::Register,
+                };
+                tasks.push((id, task));
+            }
+        }
+        Ok(tasks)
+    });
+    let tasks = found.unwrap_or_else(|e| {
+        tracing::error!("cannot list interrupted image operations: {}", e.message());
+        Vec::new()
+    });
+    for (id, task) in &tasks {
+        tracing::info!(image = id, "resuming {task:?} interrupted by a restart");
+        ctx.jobs.push(Job::Image(*id, *task));
+    }
+    tasks.len()
 }
 
 /// Moves the owner's DATASTORE SIZE usage by `delta_mb` (a snapshot gone, a size learned

@@ -209,6 +209,29 @@ pub fn run(ctx: &Ctx, id: i32, task: VnetTask) {
     }
 }
 
+/// Queues again the creation or removal of networks a previous oned left in LOCK_CREATE or
+/// LOCK_DELETE (their jobs were lost with the process). Returns how many.
+pub fn recover_interrupted(ctx: &Ctx) -> usize {
+    let found = ctx.db.read(|tx| -> ApiResult<Vec<(i32, VnetTask)>> {
+        let create = tx.obj_ids_in_state(tables::NETWORK, VnetState::LockCreate.value())?;
+        let delete = tx.obj_ids_in_state(tables::NETWORK, VnetState::LockDelete.value())?;
+        Ok(create
+            .into_iter()
+            .map(|id| (id, VnetTask::Create))
+            .chain(delete.into_iter().map(|id| (id, VnetTask::Delete)))
+            .collect())
+    });
+    let tasks = found.unwrap_or_else(|e| {
+        tracing::error!("cannot list interrupted network operations: {}", e.message());
+        Vec::new()
+    });
+    for (id, task) in &tasks {
+        tracing::info!(vnet = id, "resuming {task:?} interrupted by a restart");
+        ctx.jobs.push(Job::Vnet(*id, *task));
+    }
+    tasks.len()
+}
+
 /// `one.vn.info`: the network with the leases the caller may see (all of them with MANAGE on
 /// the network; otherwise those of its VMs and reservations, and holds).
 pub fn info(ctx: &Ctx, caller: &Caller, id: i32) -> ApiResult<String> {

@@ -386,3 +386,19 @@ async fn unknown_images_are_reported_on_every_method() {
     assert_eq!(code(c.imagepool_info_xml(-9, -1, -1).await), 0x1000, "bad filter flag");
     assert_eq!(c.imagepool_info_xml(-2, -1, -1).await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn a_copy_interrupted_by_a_crash_is_resumed() {
+    let mut oned = Oned::start();
+    let c = oned.client();
+    wait::monitored_datastore(&c, 1).await;
+    let id =
+        c.image_allocate("NAME = slow\nPATH = /srv/slow\nDUMMY_DELAY_MS = 5000", 1, false).await.unwrap();
+    assert_eq!(c.image_info(id).await.unwrap().state, ImageState::Locked);
+    // kill -9 while the driver copies: the job is lost with the process.
+    oned.restart();
+    let c = oned.client();
+    let img = wait::image(&c, id, ImageState::Ready).await;
+    assert!(!img.source.is_empty());
+    assert!(oned.log().contains("resuming Register interrupted by a restart"));
+}
