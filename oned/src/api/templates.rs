@@ -288,23 +288,16 @@ pub fn pool_info(ctx: &Ctx, caller: &Caller, flag: i32, start: i32, end: i32) ->
     pool::pool_info::<VmTemplate>(ctx, caller, flag, start, end)
 }
 
-/// A template as the pool stores it (for tests of this module's helpers).
-#[cfg(test)]
-fn sample(text: &str) -> VmTemplate {
-    let meta =
-        one_core::objects::common::Meta::oneadmin(0, "t", one_core::perms::Permissions::from_octal(0o600));
-    VmTemplate::allocate(meta, Template::parse(text).unwrap_or_default(), 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn disks_are_rewritten_in_place_and_counted() {
-        let t = sample("CPU=1\nDISK=[IMAGE_ID=3]\nNIC=[NETWORK_ID=0]\nDISK=[SIZE=10,TYPE=fs]");
+        let t =
+            Template::parse("CPU=1\nDISK=[IMAGE_ID=3]\nNIC=[NETWORK_ID=0]\nDISK=[SIZE=10,TYPE=fs]").unwrap();
         let mut seen = Vec::new();
-        let out = map_disks(&t.template, |n, pairs| {
+        let out = map_disks(&t, |n, pairs| {
             seen.push(n);
             pairs.push(("N".to_owned(), n.to_string()));
             Ok(())
