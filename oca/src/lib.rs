@@ -9,15 +9,20 @@
 
 mod acls;
 mod groups;
+mod images;
 mod infra;
 mod system;
+mod templates;
 mod users;
 mod vms;
+mod vnets;
 
 pub use dxr::Value;
+pub use images::ImageSnapshotOp;
 pub use infra::ClusterMember;
 pub use one_core;
 pub use vms::VmFilter;
+pub use vnets::VnetRecover;
 
 use one_core::error::ErrorCode;
 

@@ -23,6 +23,10 @@ pub enum Job {
     MonitorDatastore(i32),
     /// The next driver step of a VM's life-cycle.
     Vm(i32, crate::lcm::Step),
+    /// Datastore driver work on an image.
+    Image(i32, crate::api::image_jobs::ImageTask),
+    /// Network driver work on a virtual network.
+    Vnet(i32, crate::api::vnets::VnetTask),
 }
 
 /// The queue the managers put jobs in.
@@ -65,6 +69,8 @@ pub fn run(ctx: &Ctx, job: Job) {
         Job::MonitorHost(id) => crate::monitor::host(ctx, *id),
         Job::MonitorDatastore(id) => crate::monitor::datastore(ctx, *id),
         Job::Vm(id, step) => crate::lcm::run_step(ctx, *id, step),
+        Job::Image(id, task) => crate::api::image_jobs::run(ctx, *id, *task),
+        Job::Vnet(id, task) => crate::api::vnets::run(ctx, *id, *task),
     }
     ctx.jobs.done(&job);
 }

@@ -119,9 +119,11 @@ pub async fn serve(ctx: Ctx, jobs: UnboundedReceiver<Job>) -> Result<(), StartEr
     let ctx = Arc::new(ctx);
     crate::jobs::spawn_runner(ctx.clone(), jobs);
     crate::jobs::spawn_monitoring(ctx.clone());
-    let resumed = crate::lcm::recover_interrupted(&ctx);
+    let resumed = crate::lcm::recover_interrupted(&ctx)
+        + crate::api::image_jobs::recover_interrupted(&ctx)
+        + crate::api::vnets::recover_interrupted(&ctx);
     if resumed > 0 {
-        tracing::info!("resumed {resumed} VM operations interrupted by the last stop");
+        tracing::info!("resumed {resumed} VM, image and network operations interrupted by the last stop");
     }
     let app = crate::rpc::router(ctx);
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io("server failed"))

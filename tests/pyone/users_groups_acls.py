@@ -4,31 +4,10 @@ oned; exits non-zero on the first failed check.
 
 Environment: ONE_XMLRPC (endpoint), ONE_SESSION (oneadmin's session string)."""
 
-import os
-import sys
-
 import pyone
 import pyone.acl
 
-endpoint = os.environ["ONE_XMLRPC"]
-one = pyone.OneServer(endpoint, session=os.environ["ONE_SESSION"], protocol="xmlrpc")
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-
-
-def expect_error(cls, fn, *args, text=None):
-    try:
-        fn(*args)
-    except cls as e:
-        if text is not None:
-            check(text in str(e), f"{text!r} in {str(e)!r}")
-        return str(e)
-    print(f"FAILED: {fn} {args} did not raise {cls.__name__}", file=sys.stderr)
-    sys.exit(1)
+from helpers import check, endpoint, expect_error, one
 
 
 # System

@@ -370,7 +370,7 @@ impl Image {
 }
 
 /// A snapshot operation of `one.image.snapshot*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SnapshotOp {
     /// `snapshotdelete`.
     Delete,

@@ -514,8 +514,9 @@ impl Ds for Dummy {
             DsAction::Remove => "REMOVE",
             DsAction::SnapshotDelete | DsAction::SnapshotRevert | DsAction::SnapshotFlatten => "SNAPSHOT",
         };
-        check(&failures(&[&req.template]), name, "last")?;
+        // As the other simulated drivers: the action takes its time, then fails if asked to.
         self.wait(&[&req.template, &req.datastore.template]);
+        check(&failures(&[&req.template]), name, "last")?;
         let mut world = self.world();
         let images = world.images.entry(req.datastore.id).or_default();
         match req.action {

@@ -259,23 +259,27 @@ impl Executor<'_, '_> {
 
     /// Where the images of a CLONING VM stand.
     fn cloning(&mut self, vm: &Vm) -> ApiResult<Outcome> {
-        let mut waiting = false;
-        for disk in vm.disks() {
-            let Some(iid) = disk.image_id() else { continue };
-            match self.tx.obj_get::<Image>(tables::IMAGE, iid)?.map(|i| i.state) {
-                Some(ImageState::Error) | None => return Ok(Outcome::Cloning(Cloning::Failed)),
-                Some(
-                    ImageState::Locked
-                    | ImageState::Clone
-                    | ImageState::LockedUsed
-                    | ImageState::LockedUsedPers,
-                ) => {
-                    waiting = true;
-                }
-                Some(_) => {}
-            }
-        }
-        let hold = vm.user_template.get("SUBMIT_ON_HOLD").is_some_and(|v| v.eq_ignore_ascii_case("YES"));
-        Ok(Outcome::Cloning(if waiting { Cloning::Waiting } else { Cloning::Ready { hold } }))
+        cloning_outcome(self.tx, vm)
     }
+}
+
+/// Where the images of a CLONING VM stand: failed if one is in ERROR (or gone), waiting while
+/// one is still being copied, else ready (on hold with `SUBMIT_ON_HOLD`). The image manager
+/// feeds it to the VM when an image it waits for is copied.
+pub fn cloning_outcome(tx: &Tx<'_>, vm: &Vm) -> ApiResult<Outcome> {
+    let mut waiting = false;
+    for disk in vm.disks() {
+        let Some(iid) = disk.image_id() else { continue };
+        match tx.obj_get::<Image>(tables::IMAGE, iid)?.map(|i| i.state) {
+            Some(ImageState::Error) | None => return Ok(Outcome::Cloning(Cloning::Failed)),
+            Some(
+                ImageState::Locked | ImageState::Clone | ImageState::LockedUsed | ImageState::LockedUsedPers,
+            ) => {
+                waiting = true;
+            }
+            Some(_) => {}
+        }
+    }
+    let hold = vm.user_template.get("SUBMIT_ON_HOLD").is_some_and(|v| v.eq_ignore_ascii_case("YES"));
+    Ok(Outcome::Cloning(if waiting { Cloning::Waiting } else { Cloning::Ready { hold } }))
 }

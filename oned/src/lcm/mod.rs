@@ -14,7 +14,7 @@ mod monitoring;
 mod ops;
 mod steps;
 
-pub use effects::vm_usage;
+pub use effects::{cloning_outcome, vm_usage};
 pub use monitoring::{host_failed, host_reported};
 pub use steps::{Step, recover_interrupted, run_step};
 

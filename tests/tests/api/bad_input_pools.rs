@@ -42,6 +42,9 @@ async fn snapshot(c: &oca::Client) -> Vec<String> {
         c.datastorepool_info_xml().await.unwrap(),
         c.vmpool_info_extended_xml(&all).await.unwrap(),
         c.userpool_info_xml().await.unwrap(),
+        c.imagepool_info_xml(-2, -1, -1).await.unwrap(),
+        c.templatepool_info_xml(-2, -1, -1).await.unwrap(),
+        c.vnpool_info_xml(-2, -1, -1).await.unwrap(),
     ]
 }
 
@@ -88,7 +91,9 @@ async fn unknown_ids_and_wrong_types_on_every_pool_method() {
                 "int" if i == 0 => Value::Integer(999_999),
                 "int" => Value::Integer(0),
                 "boolean" => Value::Boolean(false),
+                // Checked before the object, as OpenNebula does.
                 "string" if name == "one.vm.diskresize" => Value::String("10".into()),
+                "string" if name == "one.vn.reserve" => Value::String("SIZE = 1\nNAME = r".into()),
                 "string" => Value::String("A = 1".into()),
                 other => panic!("{name}: parameter type {other}"),
             })
@@ -108,7 +113,7 @@ async fn unknown_ids_and_wrong_types_on_every_pool_method() {
         }
         checked += 1;
     }
-    assert!(checked >= 40, "only {checked} methods checked");
+    assert!(checked >= 85, "only {checked} methods checked");
     match c.call("one.vm.action", vec![Value::String("terminate".into()), Value::Integer(999_999)]).await {
         Err(oca::OcaError::Api { code: 0x400, .. }) => {}
         other => panic!("one.vm.action: {other:?}"),

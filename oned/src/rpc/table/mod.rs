@@ -6,10 +6,13 @@
 mod acls;
 mod groups;
 mod hosts;
+mod images;
 mod system;
+mod templates;
 mod users;
 mod vm_ops;
 mod vms;
+mod vnets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -71,7 +74,8 @@ pub(super) const UPDATE: &[Param] = &[ID, req("template", Str), opt("type", Int)
 pub(super) const ID_GID: &[Param] = &[ID, req("group_id", Int)];
 pub(super) const RENAME: &[Param] = &[ID, req("name", Str)];
 pub(super) const CHOWN: &[Param] = &[ID, req("user_id", Int), req("group_id", Int)];
-pub(super) const CHMOD: &[Param] = &[
+/// `chmod` with `one.template.chmod`'s trailing `recursive` flag.
+pub(super) const CHMOD_RECURSIVE: &[Param] = &[
     ID,
     req("owner_u", Int),
     req("owner_m", Int),
@@ -82,9 +86,10 @@ pub(super) const CHMOD: &[Param] = &[
     req("other_u", Int),
     req("other_m", Int),
     req("other_a", Int),
+    opt("recursive", Bool),
 ];
+pub(super) const CHMOD: &[Param] = CHMOD_RECURSIVE.split_at(10).0;
 pub(super) const LOCK: &[Param] = &[ID, req("level", Int), opt("test", Bool)];
-#[allow(dead_code)] // for the image, template and network pool entries
 pub(super) const POOL: &[Param] = &[opt("filter", Int), opt("start", Int), opt("end", Int)];
 
 /// The nine chmod values after the ID.
@@ -102,6 +107,9 @@ pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
         hosts::METHODS,
         vms::METHODS,
         vm_ops::METHODS,
+        images::METHODS,
+        templates::METHODS,
+        vnets::METHODS,
     ]
     .into_iter()
     .flatten()
