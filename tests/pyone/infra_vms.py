@@ -5,42 +5,11 @@ the `pyone` integration test against a real oned; exits non-zero on the first fa
 
 Environment: ONE_XMLRPC (endpoint), ONE_SESSION (oneadmin's session string)."""
 
-import os
-import sys
-import time
-
 import pyone
 
-one = pyone.OneServer(os.environ["ONE_XMLRPC"], session=os.environ["ONE_SESSION"], protocol="xmlrpc")
+from helpers import check, expect_error, one, wait_for
 
 ACTIVE, RUNNING = 3, 3
-
-
-def check(cond, what):
-    if not cond:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-
-
-def expect_error(cls, fn, *args, text=None):
-    try:
-        fn(*args)
-    except cls as e:
-        if text is not None:
-            check(text in str(e), f"{text!r} in {str(e)!r}")
-        return str(e)
-    print(f"FAILED: {fn} {args} did not raise {cls.__name__}", file=sys.stderr)
-    sys.exit(1)
-
-
-def wait(what, fn, timeout=15.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.02)
-    check(False, f"timed out waiting for {what}")
 
 
 def vm_in(vid, state, lcm=0):
@@ -48,14 +17,14 @@ def vm_in(vid, state, lcm=0):
         vm = one.vm.info(vid)
         return vm if vm.STATE == state and (state != ACTIVE or vm.LCM_STATE == lcm) else None
 
-    return wait(f"VM {vid} in {state}/{lcm}", probe)
+    return wait_for(f"VM {vid} in {state}/{lcm}", probe)
 
 
 # Hosts: simulated ones, monitored at once.
 h1 = one.host.allocate("node1", "dummy", "dummy", -1)
 h2 = one.host.allocate("node2", "dummy", "dummy", -1)
 for h in (h1, h2):
-    host = wait(f"host {h} MONITORED", lambda h=h: (lambda x: x if x.STATE == 2 else None)(one.host.info(h)))
+    host = wait_for(f"host {h} MONITORED", lambda h=h: (lambda x: x if x.STATE == 2 else None)(one.host.info(h)))
     check(host.HOST_SHARE.TOTAL_CPU == 800 and host.HOST_SHARE.TOTAL_MEM == 16777216, "host capacity")
     check(host.IM_MAD == "dummy" and host.VM_MAD == "dummy", "host drivers")
 check(len(one.hostpool.info().HOST) == 2, "two hosts")
@@ -64,7 +33,7 @@ check(one.host.info(h1).TEMPLATE["RACK"] == "r1", "host template merge")
 one.host.status(h2, 1)
 check(one.host.info(h2).STATE == 4, "host disabled")
 one.host.status(h2, 0)
-wait("host 2 back", lambda: one.host.info(h2).STATE == 2)
+wait_for("host 2 back", lambda: one.host.info(h2).STATE == 2)
 monitoring = one.host.monitoring(h1)
 check(len(monitoring.MONITORING) >= 1 and monitoring.MONITORING[0].ID == h1, "host monitoring")
 expect_error(pyone.OneNoExistsException, one.host.info, 99)
