@@ -219,6 +219,20 @@ impl Client {
         self.call_int("one.vm.disksnapshotrename", params).await
     }
 
+    /// `one.vm.disksaveas`: a new image from a disk (`image_type` empty: the disk's image's;
+    /// `snap_id` -1: the disk as it is). Returns the image's ID.
+    pub async fn vm_disk_saveas(
+        &self,
+        id: i32,
+        disk_id: i32,
+        name: &str,
+        image_type: &str,
+        snap_id: i32,
+    ) -> OcaResult<i32> {
+        let params = vec![int(id), int(disk_id), string(name), string(image_type), int(snap_id)];
+        self.call_int("one.vm.disksaveas", params).await
+    }
+
     /// `one.vm.resize`: `CPU=`, `VCPU=`, `MEMORY=` (`enforce`: the host must have room).
     pub async fn vm_resize(&self, id: i32, template: &str, enforce: bool) -> OcaResult<i32> {
         self.call_int("one.vm.resize", vec![int(id), string(template), Value::Boolean(enforce)]).await

@@ -7,8 +7,10 @@
 //! in `one.hostpool.info` (OpenNebula lists the stored bodies, which never carry the record).
 
 mod numa;
+mod pci;
 mod share;
 
+pub use pci::PciDevices;
 pub use share::{HostShare, Pairs, VmCapacity, reserved_limit};
 
 use super::common::{Meta, PoolObject, read_ids, write_ids};
@@ -375,6 +377,21 @@ impl PoolObject for Host {
     /// The pool element: as `one.host.info` but with an empty `<MONITORING/>`.
     fn write_pool_xml(&self, w: &mut XmlWriter) {
         self.write_body(w, None);
+    }
+
+    /// Reads a host document, keeping its PCI devices as written until they are needed
+    /// (see `PciDevices`).
+    fn from_xml(xml: &str) -> Result<Host, ObjectError> {
+        let (rest, pci) = pci::split(xml);
+        let node = crate::xml::parse(&rest).map_err(|e| ObjectError(e.to_string()))?;
+        if node.name != Self::ROOT {
+            return Err(ObjectError(format!("expected <{}>, found <{}>", Self::ROOT, node.name)));
+        }
+        let mut host = Host::from_node(&node)?;
+        if let Some(raw) = pci {
+            host.share.pci_devices = PciDevices::from_raw(raw);
+        }
+        Ok(host)
     }
 
     fn from_node(node: &Node) -> Result<Host, ObjectError> {

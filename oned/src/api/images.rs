@@ -45,7 +45,8 @@ pub fn image_error(e: ImageError, id: i32) -> ApiError {
     }
 }
 
-fn allocate_error(msg: impl Into<String>) -> ApiError {
+/// An ALLOCATE error about an image.
+pub fn allocate_error(msg: impl Into<String>) -> ApiError {
     ApiError::Allocate { object: Object::Image, msg: msg.into() }
 }
 
@@ -72,7 +73,7 @@ pub fn defaults(ctx: &Ctx, tx: &Tx<'_>, caller: &Caller, persistent_name: &str) 
 }
 
 /// What image allocation needs to know about the target datastore.
-fn target(ds: &Datastore) -> TargetDatastore {
+pub fn target(ds: &Datastore) -> TargetDatastore {
     let driver = ds.template.get("DRIVER").unwrap_or_default().to_owned();
     TargetDatastore {
         id: ds.meta.id,
@@ -165,12 +166,12 @@ pub fn allocate(ctx: &Ctx, caller: &Caller, text: &str, ds_id: i32, skip_capacit
 }
 
 /// The usage a new image of `size_mb` charges to the DATASTORE quota.
-fn new_usage(ds_id: i32, size_mb: i64) -> Usage {
+pub fn new_usage(ds_id: i32, size_mb: i64) -> Usage {
     Usage::of(QuotaKind::Datastore, ds_id, vec![("IMAGES", 1.0), ("SIZE", size_mb as f64)])
 }
 
 /// A new image's name must not be taken by another image of the owner.
-fn check_taken(tx: &Tx<'_>, image: &Image) -> ApiResult<()> {
+pub fn check_taken(tx: &Tx<'_>, image: &Image) -> ApiResult<()> {
     if let Some(other) = tx.obj_id_by_name(tables::IMAGE, &image.meta.name, Some(image.meta.uid))? {
         return Err(allocate_error(format!("NAME is already taken by IMAGE {other}.")));
     }

@@ -27,6 +27,7 @@ pub mod users;
 pub mod vm_alloc;
 pub mod vm_conf;
 pub mod vm_devices;
+pub mod vm_saveas;
 pub mod vm_snapshots;
 pub mod vms;
 pub mod vnet_ops;
@@ -98,15 +99,21 @@ impl Doc {
     /// `<ROOT>` + listing bodies + `</ROOT>`.
     pub fn pool(root: &str, bodies: Vec<bytes::Bytes>) -> Doc {
         let mut pieces = Vec::with_capacity(bodies.len() + 2);
-        pieces.push(bytes::Bytes::from(one_core::xml::escape(&format!("<{root}>"))));
+        pieces.push(Doc::escaped(&format!("<{root}>")));
         pieces.extend(bodies);
-        pieces.push(bytes::Bytes::from(one_core::xml::escape(&format!("</{root}>"))));
+        pieces.push(Doc::escaped(&format!("</{root}>")));
         Doc { pieces }
     }
 
     /// A whole document, escaped at once.
     pub fn text(doc: &str) -> Doc {
-        Doc { pieces: vec![bytes::Bytes::from(one_core::xml::escape(doc))] }
+        Doc { pieces: vec![Doc::escaped(doc)] }
+    }
+
+    fn escaped(text: &str) -> bytes::Bytes {
+        let mut out = String::with_capacity(text.len() + text.len() / 5);
+        one_core::xml::escape_value_to(&mut out, text);
+        bytes::Bytes::from(out)
     }
 
     /// The document, unescaped (for tests and the transport-free dispatch).

@@ -62,8 +62,8 @@ impl std::fmt::Debug for Change {
 type Pool = RwLock<BTreeMap<i32, Arc<Listed>>>;
 
 /// The listings of every object pool, and the parsed objects of the pools every VM
-/// operation reads (hosts, clusters, datastores; a host carrying 30 KB of monitoring takes
-/// far longer to parse than to clone).
+/// operation reads (hosts, clusters, datastores). A parsed host keeps its PCI devices as the
+/// text it was read from (`PciDevices`), so it costs about its document's size.
 #[derive(Default)]
 pub struct Listings {
     pools: HashMap<&'static str, Pool>,
@@ -92,7 +92,9 @@ const CACHED: [&str; 7] = [
 
 /// Escapes a listing body for an XML-RPC string value.
 pub fn escaped(body: &str) -> Bytes {
-    Bytes::from(one_core::xml::escape(body))
+    let mut out = String::with_capacity(body.len() + body.len() / 5);
+    one_core::xml::escape_value_to(&mut out, body);
+    Bytes::from(out)
 }
 
 impl Listings {
@@ -191,6 +193,7 @@ impl Listings {
 
 #[cfg(test)]
 mod tests {
+    use one_core::objects::cluster::Cluster;
     use one_core::objects::common::PoolObject;
     use one_core::objects::host::Host;
     use one_core::perms::Permissions;
@@ -263,6 +266,7 @@ mod tests {
         let db = Db::open(&path).unwrap();
         let everything = ListQuery::everything();
         db.write(|tx| tx.obj_put(tables::HOST, &host(0, 0, 0, 0o640, 1, 0))).unwrap();
+        db.write(|tx| tx.obj_put(tables::CLUSTER, &Cluster::new(100, "prod"))).unwrap();
         // A failed transaction publishes nothing, but sees its own writes.
         let failed: Result<(), DbError> = db.write(|tx| {
             tx.obj_put(tables::HOST, &host(1, 0, 0, 0o640, 1, 0))?;
@@ -274,11 +278,17 @@ mod tests {
             assert_eq!(tx.obj_all::<Host>(tables::HOST)?.len(), 2);
             tx.obj_delete(tables::HOST, 0)?;
             assert!(tx.obj_get::<Host>(tables::HOST, 0)?.is_none());
+            // Clusters are kept parsed: the transaction still reads its own version.
+            tx.obj_put(tables::CLUSTER, &Cluster::new(100, "staging"))?;
+            let c: Cluster = tx.obj_get(tables::CLUSTER, 100)?.unwrap();
+            assert_eq!(c.meta().name, "staging");
             Err(DbError::Corrupt { table: "host_pool", detail: "test".into() })
         });
         assert!(failed.is_err());
         let kept: Host = db.read(|tx| tx.obj_get(tables::HOST, 0)).unwrap().unwrap();
-        assert_eq!(kept, host(0, 0, 0, 0o640, 1, 0), "the parsed copy is the committed one");
+        assert_eq!(kept.meta().name, "h0", "the committed host");
+        let kept: Cluster = db.read(|tx| tx.obj_get(tables::CLUSTER, 100)).unwrap().unwrap();
+        assert_eq!(kept, Cluster::new(100, "prod"), "the parsed copy is the committed one");
         assert!(db.read(|tx| tx.obj_get::<Host>(tables::HOST, 1)).unwrap().is_none());
         let listed =
             db.read(|tx| Ok::<_, DbError>(tx.obj_list_escaped(tables::HOST, &everything).unwrap())).unwrap();

@@ -313,7 +313,12 @@ impl Tx<'_> {
                 cids,
                 body: escaped(pool_body.as_deref().unwrap_or(&body)),
             };
-            let object: Option<Shared> = Listings::parsed(table).then(|| Arc::new(obj.clone()) as Shared);
+            // The copy is what reading the stored document gives (hosts keep their PCI
+            // devices as text, see `PciDevices`).
+            let object: Option<Shared> = match Listings::parsed(table) {
+                true => Some(Arc::new(T::from_xml(&body).map_err(|e| corrupt(table, e))?) as Shared),
+                false => None,
+            };
             self.record(Change { table, oid: meta.id, listed: Some(Arc::new(listed)), object });
         }
         Ok(())

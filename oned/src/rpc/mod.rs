@@ -145,7 +145,7 @@ pub fn encode(outcome: Outcome) -> String {
         let mut out = String::with_capacity(doc.len() + doc.len() / 4 + 256);
         out.push_str(XML_HEAD);
         out.push_str(DOC_HEAD);
-        one_core::xml::escape_to(&mut out, doc);
+        one_core::xml::escape_value_to(&mut out, doc);
         out.push_str(DOC_TAIL);
         return out;
     }
@@ -314,7 +314,7 @@ fn streamed(stream: DocStream) -> Body {
         let mut sink = |piece: &str| {
             if open {
                 let mut escaped = String::with_capacity(piece.len() + piece.len() / 4);
-                one_core::xml::escape_to(&mut escaped, piece);
+                one_core::xml::escape_value_to(&mut escaped, piece);
                 open = tx.blocking_send(escaped).is_ok();
             }
         };
@@ -403,20 +403,19 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_path_encodes_as_dxr_does() {
+    fn the_fast_path_reads_back_as_dxr_encodes_it() {
         let doc = "<VM><NAME>a &amp; b > c</NAME><![CDATA[x<y]]></VM>".to_owned();
         let fast = encode(Outcome::Success(Value::String(doc.clone())));
-        let reference = MethodResponse {
-            value: Value::Array(vec![Value::Boolean(true), Value::String(doc.clone()), Value::Integer(0)]),
-        }
-        .to_xml()
-        .unwrap();
-        assert_eq!(fast, format!("{XML_HEAD}{reference}"));
-        let back = MethodResponse::from_xml(fast.trim_start_matches(XML_HEAD)).unwrap();
-        assert_eq!(
-            back.value,
-            Value::Array(vec![Value::Boolean(true), Value::String(doc), Value::Integer(0)])
+        // Fewer escapes than dxr writes (`>` only in `]]>`), the same value for any parser.
+        assert!(
+            fast.contains("&lt;VM>&lt;NAME>a &amp;amp; b > c&lt;/NAME>&lt;![CDATA[x&lt;y]]&gt;&lt;/VM>"),
+            "{fast}"
         );
+        let expected = Value::Array(vec![Value::Boolean(true), Value::String(doc), Value::Integer(0)]);
+        let back = MethodResponse::from_xml(fast.trim_start_matches(XML_HEAD)).unwrap();
+        assert_eq!(back.value, expected);
+        let reference = MethodResponse { value: expected.clone() }.to_xml().unwrap();
+        assert_eq!(MethodResponse::from_xml(&reference).unwrap().value, back.value);
     }
 
     #[test]

@@ -1,15 +1,11 @@
-//! Helpers for tests that run VMs on simulated (`dummy`) hosts: a monitored host, and bounded
-//! waits for a VM to reach a state (the driver work runs off the request path).
-
-use std::time::Duration;
+//! Helpers for tests that run VMs on simulated (`dummy`) hosts: a monitored host, a running
+//! VM, and waits for host and VM states (built on `wait::until`).
 
 use one_core::objects::host::Host;
 use one_core::objects::vm::Vm;
 use one_core::states::{HostState, LcmState, VmState};
 
-/// How long a test waits for background work before failing.
-const WAIT: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(10);
+use super::wait::until;
 
 /// A dummy host, waited for until its first monitoring round is in.
 pub async fn dummy_host(c: &oca::Client, name: &str) -> i32 {
@@ -20,33 +16,15 @@ pub async fn dummy_host(c: &oca::Client, name: &str) -> i32 {
 
 /// Waits until the host is in `state`.
 pub async fn wait_host(c: &oca::Client, id: i32, state: HostState) -> Host {
-    let start = std::time::Instant::now();
-    loop {
-        let h = c.host_info(id).await.unwrap();
-        if h.state == state {
-            return h;
-        }
-        assert!(start.elapsed() < WAIT, "host {id} stayed {:?}, expected {state:?}", h.state);
-        tokio::time::sleep(POLL).await;
-    }
+    until(&format!("host {id} {}", state.name()), || async move {
+        c.host_info(id).await.ok().filter(|h| h.state == state)
+    })
+    .await
 }
 
-/// Waits until the VM is in `state`/`lcm` and returns it.
+/// Waits until the VM is in `state`/`lcm` (`lcm` only matters for ACTIVE) and returns it.
 pub async fn wait_vm(c: &oca::Client, id: i32, state: VmState, lcm: LcmState) -> Vm {
-    let start = std::time::Instant::now();
-    loop {
-        let vm = c.vm_info(id).await.unwrap();
-        if vm.state == state && (state != VmState::Active || vm.lcm_state == lcm) {
-            return vm;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "VM {id} stayed {:?}/{:?}, expected {state:?}/{lcm:?}",
-            vm.state,
-            vm.lcm_state
-        );
-        tokio::time::sleep(POLL).await;
-    }
+    super::wait::vm(c, id, state, (state == VmState::Active).then_some(lcm)).await
 }
 
 /// Waits until the VM is RUNNING.

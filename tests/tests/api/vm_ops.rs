@@ -241,3 +241,42 @@ async fn updateconf_replaces_or_merges_sections_and_updates_context_live() {
     assert_eq!(message(r), "[one.vm.updateconf] configuration cannot be updated in state SUSPENDED");
     assert_eq!(code(c.vm_recover(id, RecoverOp::Success).await), 0x0800, "nothing to recover");
 }
+
+#[tokio::test]
+async fn a_disk_is_saved_as_a_new_image() {
+    let oned = Oned::start();
+    let c = oned.client();
+    let h = dummy_host(&c, "node1").await;
+    super::wait::monitored_datastore(&c, 1).await;
+    let base = c.image_allocate("NAME = base\nSIZE = 100\nTYPE = DATABLOCK", 1, false).await.unwrap();
+    super::wait::image(&c, base, one_core::states::ImageState::Ready).await;
+    let tmpl = format!(
+        "NAME = v\nCPU = 1\nMEMORY = 64\nDISK = [ IMAGE_ID = {base} ]\nDISK = [ TYPE = fs, SIZE = 8 ]"
+    );
+    let id = running_vm(&c, &tmpl, h).await.meta.id;
+
+    let saved = c.vm_disk_saveas(id, 0, "saved", "", -1).await.unwrap();
+    let vm = wait_running(&c, id).await;
+    assert!(vm.disk(0).unwrap().get("SAVE_AS_ACTIVE").is_none(), "the disk's mark is gone");
+    let image = super::wait::image(&c, saved, one_core::states::ImageState::Ready).await;
+    assert_eq!(image.image_type, one_core::states::ImageType::Datablock, "the source image's type");
+    assert_eq!(image.template.get("SAVED_VM_ID"), Some(id.to_string().as_str()));
+    assert_eq!(image.size_mb, 100);
+    assert!(c.datastore_info(1).await.unwrap().images.contains(&saved));
+
+    // Refusals: a volatile disk, a taken name, a VM not running.
+    let r = c.vm_disk_saveas(id, 1, "vol", "", -1).await;
+    assert_eq!(message(r), "[one.vm.disksaveas] Cannot use DISK. Volatile disks cannot be saved");
+    assert_eq!(code(c.vm_disk_saveas(id, 0, "saved", "", -1).await), 0x4000);
+    assert_eq!(code(c.vm_disk_saveas(id, 0, "s2", "", 7).await), 0x2000, "no such snapshot");
+    let pending = c.vm_allocate("NAME = p\nCPU = 1\nMEMORY = 64", false).await.unwrap();
+    let r = c.vm_disk_saveas(pending, 0, "x", "", -1).await;
+    assert_eq!(message(r), "[one.vm.disksaveas] VM has to be RUNNING, POWEROFF or SUSPENDED to save disks.");
+    assert_eq!(c.imagepool_info(-2, -1, -1).await.unwrap().len(), 2, "refusals create no image");
+
+    // A failing copy leaves the new image in ERROR and the VM running.
+    c.vm_update(id, "DUMMY_FAIL = SAVEAS", UpdateType::Merge).await.unwrap();
+    let failed = c.vm_disk_saveas(id, 0, "doomed", "", -1).await.unwrap();
+    wait_running(&c, id).await;
+    super::wait::image(&c, failed, one_core::states::ImageState::Error).await;
+}

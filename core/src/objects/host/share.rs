@@ -8,6 +8,7 @@
 //! (pinning) is not modelled: allocations change only CPU_USAGE, MEM_USAGE, DISK_USAGE,
 //! RUNNING_VMS and the host's VMS list.
 
+use super::pci::PciDevices;
 use crate::objects::monitoring::{parse_float, parse_int, vector_value};
 use crate::objects::{ObjectError, required_num};
 use crate::template::{Attribute, Template};
@@ -95,7 +96,7 @@ pub struct HostShare {
     /// DATASTORES/DS: local system datastores (ID, FREE_MB, TOTAL_MB, USED_MB, …).
     pub datastores: Vec<Pairs>,
     /// PCI_DEVICES/PCI, in discovery order, each with its VMID (-1 free).
-    pub pci_devices: Vec<Pairs>,
+    pub pci_devices: PciDevices,
     /// NUMA_NODES/NODE templates (CORE, HUGEPAGE, MEMORY vectors and NODE_ID), by node ID.
     pub numa_nodes: Vec<Template>,
 }
@@ -116,7 +117,7 @@ impl Default for HostShare {
             free_disk: 0,
             used_disk: 0,
             datastores: Vec::new(),
-            pci_devices: Vec::new(),
+            pci_devices: PciDevices::default(),
             numa_nodes: Vec::new(),
         }
     }
@@ -243,17 +244,17 @@ impl HostShare {
         let reported: Vec<Pairs> =
             report.get_all("PCI").filter_map(|a| a.value.as_vector()).map(<[_]>::to_vec).collect();
         report.remove("PCI");
-        let mut seen = vec![false; self.pci_devices.len()];
+        let devices = self.pci_devices.list_mut();
+        let mut seen = vec![false; devices.len()];
         for pci in reported {
             let address = vector_value(&pci, "ADDRESS").unwrap_or("").to_owned();
             if address.is_empty() || !matches(&pci) {
                 continue;
             }
-            let known =
-                self.pci_devices.iter().position(|d| vector_value(d, "ADDRESS") == Some(address.as_str()));
+            let known = devices.iter().position(|d| vector_value(d, "ADDRESS") == Some(address.as_str()));
             if let Some(i) = known {
                 seen[i] = true;
-                let dev = &mut self.pci_devices[i];
+                let dev = &mut devices[i];
                 for (key, remove_empty) in [("PROFILES", false), ("SRIOV", false), ("SRIOV_NUM", true)] {
                     let value = vector_value(&pci, key).unwrap_or("").to_owned();
                     dev.retain(|(k, _)| k != key);
@@ -267,12 +268,11 @@ impl HostShare {
             if vector_value(&dev, "VMID").is_none() {
                 dev.push(("VMID".to_owned(), "-1".to_owned()));
             }
-            self.pci_devices.push(dev);
+            devices.push(dev);
             seen.push(true);
         }
         let mut keep = seen.into_iter();
-        self.pci_devices
-            .retain(|d| keep.next().unwrap_or(true) || vector_value(d, "VMID").is_some_and(|v| v != "-1"));
+        devices.retain(|d| keep.next().unwrap_or(true) || vector_value(d, "VMID").is_some_and(|v| v != "-1"));
     }
 
     /// Takes the NUMA part of a system report out of `report` (`CORE`, `HUGEPAGE` and
@@ -299,11 +299,7 @@ impl HostShare {
         ds.push(Attribute::single("MAX_DISK", self.max_disk.to_string()));
         ds.push(Attribute::single("USED_DISK", self.used_disk.to_string()));
         ds.write_xml(w, "DATASTORES");
-        let mut pci = Template::new();
-        for d in &self.pci_devices {
-            pci.push(Attribute::vector("PCI", d.iter().map(|(k, v)| (k, v.clone()))));
-        }
-        pci.write_xml(w, "PCI_DEVICES");
+        self.pci_devices.write_xml(w);
         w.open("NUMA_NODES");
         for node in &self.numa_nodes {
             node.write_xml(w, "NODE");
@@ -340,7 +336,7 @@ impl HostShare {
             free_disk: ds_num("FREE_DISK"),
             used_disk: ds_num("USED_DISK"),
             datastores: vectors(&ds, "DS"),
-            pci_devices: vectors(&pci, "PCI"),
+            pci_devices: PciDevices::new(vectors(&pci, "PCI")),
             numa_nodes,
         })
     }
@@ -451,18 +447,22 @@ mod tests {
         s.take_pci(&mut r, "", "");
         assert!(r.is_empty());
         let addrs = |s: &HostShare| {
-            s.pci_devices.iter().map(|d| vector_value(d, "ADDRESS").unwrap().to_owned()).collect::<Vec<_>>()
+            s.pci_devices
+                .list()
+                .iter()
+                .map(|d| vector_value(d, "ADDRESS").unwrap().to_owned())
+                .collect::<Vec<_>>()
         };
         assert_eq!(addrs(&s), ["a", "b", "c"]);
-        assert_eq!(vector_value(&s.pci_devices[0], "VMID"), Some("-1"));
+        assert_eq!(vector_value(&s.pci_devices.list()[0], "VMID"), Some("-1"));
         // b is used by VM 5; next report: a without SRIOV_NUM, b and c gone, d new.
-        s.pci_devices[1].retain(|(k, _)| k != "VMID");
-        s.pci_devices[1].push(("VMID".into(), "5".into()));
+        s.pci_devices.list_mut()[1].retain(|(k, _)| k != "VMID");
+        s.pci_devices.list_mut()[1].push(("VMID".into(), "5".into()));
         let mut r = Template::parse(&(pci("a", "10de", ",PROFILES=p1") + &pci("d", "10de", ""))).unwrap();
         s.take_pci(&mut r, "", "");
         assert_eq!(addrs(&s), ["a", "b", "d"]);
-        assert_eq!(vector_value(&s.pci_devices[0], "SRIOV_NUM"), None);
-        assert_eq!(vector_value(&s.pci_devices[0], "PROFILES"), Some("p1"));
+        assert_eq!(vector_value(&s.pci_devices.list()[0], "SRIOV_NUM"), None);
+        assert_eq!(vector_value(&s.pci_devices.list()[0], "PROFILES"), Some("p1"));
         // Filters: only NVIDIA class 0300, then only short address d.
         let mut s = HostShare::default();
         let mut r = Template::parse(&(pci("a", "10de", "") + &pci("b", "8086", ""))).unwrap();

@@ -37,7 +37,7 @@ fn system_report(sample: &Host) -> Template {
     report.set("DS_LOCATION_TOTAL_MB", s.max_disk.to_string());
     report.set("DS_LOCATION_FREE_MB", s.free_disk.to_string());
     report.set("DS_LOCATION_USED_MB", s.used_disk.to_string());
-    for pci in &s.pci_devices {
+    for pci in s.pci_devices.list().iter() {
         report.push(Attribute::vector(
             "PCI",
             pci.iter().filter(|(k, _)| k != "VMID").map(|(k, v)| (k, v.clone())),

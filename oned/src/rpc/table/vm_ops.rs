@@ -1,9 +1,9 @@
 //! Dispatch entries for a VM's devices, snapshots and configuration: `one.vm.attach`,
-//! `detach`, `attachnic`, `detachnic`, `diskresize`, `snapshot*`, `disksnapshot*`, `resize`
-//! and `updateconf`.
+//! `detach`, `attachnic`, `detachnic`, `diskresize`, `snapshot*`, `disksnapshot*`,
+//! `disksaveas`, `resize` and `updateconf`.
 
 use super::{ID, Method, int};
-use crate::api::{Object, vm_conf, vm_devices, vm_snapshots};
+use crate::api::{Object, vm_conf, vm_devices, vm_saveas, vm_snapshots};
 use crate::rpc::params::Kind::{Bool, Int, Str};
 use crate::rpc::params::{Param, opt, req};
 
@@ -97,6 +97,21 @@ pub static METHODS: &[Method] = &[
         },
         object: Object::Vm,
         help: "Renames a snapshot of a virtual machine's disk",
+    },
+    Method {
+        name: "one.vm.disksaveas",
+        params: &[ID, DISK_ID, req("name", Str), opt("type", Str), opt("snap_id", Int)],
+        handler: |ctx, c, a| {
+            let req = vm_saveas::SaveAs {
+                disk_id: a.int(1),
+                name: a.str(2).to_owned(),
+                image_type: a.str(3).to_owned(),
+                snap_id: a.int_or(4, -1),
+            };
+            int(vm_saveas::disk_saveas(ctx, c, a.int(0), &req))
+        },
+        object: Object::Vm,
+        help: "Saves a virtual machine's disk (or one of its snapshots) as a new image",
     },
     Method {
         name: "one.vm.resize",
