@@ -13,6 +13,7 @@ mod durability;
 mod groups;
 mod images;
 mod infra;
+mod invariants;
 mod pyone;
 mod templates;
 mod users;
