@@ -288,6 +288,42 @@ impl Quotas {
         Ok(())
     }
 
+    /// The VM quota entries limited to clusters that name cluster `cid` in their CLUSTER_IDS.
+    fn cluster_keys(&self, cid: i32) -> Vec<String> {
+        let id = cid.to_string();
+        self.sections[QuotaKind::Vm.index()]
+            .iter()
+            .filter(|e| !e.key.is_empty() && e.key.split(',').any(|k| k == id))
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
+    /// Charges a VM's usage to every VM quota limited to clusters that names cluster `cid`
+    /// (OpenNebula's cluster quotas: a VM counts there from its deploy in the cluster). All
+    /// or nothing: on refusal nothing is charged.
+    pub fn charge_cluster(
+        &mut self,
+        cid: i32,
+        request: &[(&str, f64)],
+        defaults: &Quotas,
+    ) -> Result<(), String> {
+        let before = self.clone();
+        for key in self.cluster_keys(cid) {
+            if let Err(e) = self.charge(QuotaKind::Vm, &key, request, defaults) {
+                *self = before;
+                return Err(format!("{e} with CLUSTER_IDS: {key}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a VM's usage back from the cluster quotas naming cluster `cid`.
+    pub fn refund_cluster(&mut self, cid: i32, request: &[(&str, f64)]) {
+        for key in self.cluster_keys(cid) {
+            self.refund(QuotaKind::Vm, &key, request);
+        }
+    }
+
     /// Takes a usage back (never below zero); an entry left with default limits and no usage
     /// goes away.
     pub fn refund(&mut self, kind: QuotaKind, key: &str, request: &[(&str, f64)]) {
@@ -429,6 +465,31 @@ fn canonical_cluster_ids(ids: &str) -> Result<String, QuotaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cluster_quotas_charge_the_entries_naming_the_cluster() {
+        let mut q = Quotas::new();
+        q.apply(&Template::parse("VM = [ CLUSTER_IDS = \"100,0\", VMS = 1 ]\nVM = [ CLUSTER_IDS = 5, CPU = 2 ]\nVM = [ VMS = 9 ]").unwrap()).unwrap();
+        let none = Quotas::new();
+        let vm = [("VMS", 1.0), ("CPU", 1.0)];
+        q.charge_cluster(0, &vm, &none).unwrap();
+        let used = |q: &Quotas, key: &str| {
+            q.section(QuotaKind::Vm)
+                .iter()
+                .find(|e| e.key == key)
+                .map(|e| e.used[QuotaKind::Vm.metrics().iter().position(|m| *m == "VMS").unwrap()])
+        };
+        assert_eq!(used(&q, "0,100"), Some(1.0));
+        assert_eq!(used(&q, ""), Some(0.0), "the global entry is charged at allocate, not here");
+        let before = q.clone();
+        let err = q.charge_cluster(100, &vm, &none).unwrap_err();
+        assert!(err.contains("VMS") && err.ends_with("CLUSTER_IDS: 0,100"), "{err}");
+        assert_eq!(q, before, "nothing charged on refusal");
+        q.charge_cluster(7, &vm, &none).unwrap();
+        assert_eq!(q, before, "no entry names cluster 7");
+        q.refund_cluster(100, &vm);
+        assert_eq!(used(&q, "0,100"), Some(0.0));
+    }
 
     fn tpl(s: &str) -> Template {
         Template::parse(s).unwrap()

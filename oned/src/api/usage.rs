@@ -2,20 +2,22 @@
 //! owner's and the group's quotas, refusing it when a limit would be passed, and refunding it
 //! when the resources are given back. `oneadmin` and the `oneadmin` group are never limited.
 
-use one_core::objects::quotas::QuotaKind;
+use one_core::objects::quotas::{QuotaKind, Quotas};
 
 use super::quotas::{DEFAULT_GROUP_QUOTAS, DEFAULT_USER_QUOTAS, stored_defaults};
 use super::{ApiError, ApiResult, Object};
 use crate::db::Tx;
 
 /// One usage request: a section, the entry key (datastore, network or image ID; "" for VMs)
-/// and the metrics.
+/// and the metrics; or, for VM quotas limited to clusters, the cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
     /// The section.
     pub kind: QuotaKind,
     /// The entry.
     pub key: String,
+    /// The cluster whose VM quotas are charged instead of the entry `key`.
+    pub cluster: Option<i32>,
     /// Metrics and amounts.
     pub amounts: Vec<(&'static str, f64)>,
 }
@@ -23,12 +25,33 @@ pub struct Usage {
 impl Usage {
     /// A usage of the VM section.
     pub fn vm(amounts: Vec<(&'static str, f64)>) -> Usage {
-        Usage { kind: QuotaKind::Vm, key: String::new(), amounts }
+        Usage { kind: QuotaKind::Vm, key: String::new(), cluster: None, amounts }
     }
 
     /// A usage of an object-keyed section.
     pub fn of(kind: QuotaKind, id: i32, amounts: Vec<(&'static str, f64)>) -> Usage {
-        Usage { kind, key: id.to_string(), amounts }
+        Usage { kind, key: id.to_string(), cluster: None, amounts }
+    }
+
+    /// This VM usage, charged to the VM quotas limited to cluster `cid` instead.
+    pub fn in_cluster(self, cid: i32) -> Usage {
+        Usage { cluster: Some(cid), ..self }
+    }
+
+    fn charge_to(&self, quotas: &mut Quotas, defaults: &Quotas) -> Result<(), String> {
+        let refs: Vec<(&str, f64)> = self.amounts.iter().map(|(m, a)| (*m, *a)).collect();
+        match self.cluster {
+            Some(cid) => quotas.charge_cluster(cid, &refs, defaults),
+            None => quotas.charge(self.kind, &self.key, &refs, defaults),
+        }
+    }
+
+    fn refund_to(&self, quotas: &mut Quotas) {
+        let refs: Vec<(&str, f64)> = self.amounts.iter().map(|(m, a)| (*m, *a)).collect();
+        match self.cluster {
+            Some(cid) => quotas.refund_cluster(cid, &refs),
+            None => quotas.refund(self.kind, &self.key, &refs),
+        }
     }
 }
 
@@ -51,10 +74,7 @@ pub fn charge(
     {
         let defaults = stored_defaults(tx, DEFAULT_USER_QUOTAS)?;
         for u in usages {
-            let refs: Vec<(&str, f64)> = u.amounts.iter().map(|(m, a)| (*m, *a)).collect();
-            user.quotas
-                .charge(u.kind, &u.key, &refs, &defaults)
-                .map_err(|e| refuse(format!("user [{uid}] {e}")))?;
+            u.charge_to(&mut user.quotas, &defaults).map_err(|e| refuse(format!("user [{uid}] {e}")))?;
         }
         tx.user_save(&user)?;
     }
@@ -64,11 +84,7 @@ pub fn charge(
     {
         let defaults = stored_defaults(tx, DEFAULT_GROUP_QUOTAS)?;
         for u in usages {
-            let refs: Vec<(&str, f64)> = u.amounts.iter().map(|(m, a)| (*m, *a)).collect();
-            group
-                .quotas
-                .charge(u.kind, &u.key, &refs, &defaults)
-                .map_err(|e| refuse(format!("group [{gid}] {e}")))?;
+            u.charge_to(&mut group.quotas, &defaults).map_err(|e| refuse(format!("group [{gid}] {e}")))?;
         }
         tx.group_save(&group)?;
     }
@@ -81,8 +97,7 @@ pub fn refund(tx: &Tx<'_>, uid: i32, gid: i32, usages: &[Usage]) -> ApiResult<()
         && let Some(mut user) = tx.user_fetch(uid)?
     {
         for u in usages {
-            let refs: Vec<(&str, f64)> = u.amounts.iter().map(|(m, a)| (*m, *a)).collect();
-            user.quotas.refund(u.kind, &u.key, &refs);
+            u.refund_to(&mut user.quotas);
         }
         tx.user_save(&user)?;
     }
@@ -90,8 +105,7 @@ pub fn refund(tx: &Tx<'_>, uid: i32, gid: i32, usages: &[Usage]) -> ApiResult<()
         && let Some(mut group) = tx.group_fetch(gid)?
     {
         for u in usages {
-            let refs: Vec<(&str, f64)> = u.amounts.iter().map(|(m, a)| (*m, *a)).collect();
-            group.quotas.refund(u.kind, &u.key, &refs);
+            u.refund_to(&mut group.quotas);
         }
         tx.group_save(&group)?;
     }

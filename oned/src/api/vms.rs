@@ -13,6 +13,7 @@ use one_core::states::{DatastoreType, HostState, VmState};
 
 use super::authz::{ObjAuth, authorize};
 use super::pool::{Managed, Unique, fetch, fetch_authorized, list_query, pool_document};
+use super::usage::{charge, refund};
 use super::{ApiResult, Caller, Ctx, Doc, DocStream, Object, action, api, internal, now, parse_template};
 use crate::db::{ListQuery, Tx, tables};
 use crate::jobs::Job;
@@ -132,11 +133,28 @@ fn placement(
     })
 }
 
+/// A VM placed in cluster `cid` counts in the owner's VM quotas limited to that cluster
+/// (from its first deploy there), and no longer in those of the cluster it leaves.
+fn cluster_quota(tx: &Tx<'_>, caller: &Caller, vm: &Vm, cid: i32) -> ApiResult<()> {
+    let old = vm.current_history().map(|h| h.cid);
+    if old == Some(cid) {
+        return Ok(());
+    }
+    let usage = lcm::vm_usage(vm);
+    charge(tx, caller.uid, Object::Vm, vm.meta.uid, vm.meta.gid, &[usage.clone().in_cluster(cid)])?;
+    if let Some(old) = old {
+        refund(tx, vm.meta.uid, vm.meta.gid, &[usage.in_cluster(old)])?;
+    }
+    Ok(())
+}
+
 /// `one.vm.deploy`.
 pub fn deploy(ctx: &Ctx, caller: &Caller, id: i32, hid: i32, enforce: bool, ds_id: i32) -> ApiResult<i32> {
     with_vm(ctx, caller, id, right_for("deploy"), |tx, vm| {
         let mut req = Request::by(caller.uid, caller.gid);
         let placement = placement(tx, caller, vm, hid, ds_id, enforce)?;
+        lcm::check(vm, &Event::Action(Action::Deploy { last: last_action(vm) }))?;
+        cluster_quota(tx, caller, vm, placement.cid)?;
         vm.template.set("TM_MAD_SYSTEM", placement.tm_mad.clone());
         req.placement = Some(placement);
         lcm::apply(ctx, tx, vm, &Event::Action(Action::Deploy { last: last_action(vm) }), &req)
@@ -182,8 +200,11 @@ pub fn migrate(ctx: &Ctx, caller: &Caller, id: i32, to: MigrateTo) -> ApiResult<
         }
         let ds = if ds_id < 0 { vm.system_ds_id().unwrap_or(-1) } else { ds_id };
         let mut req = Request::by(caller.uid, caller.gid);
-        req.placement = Some(placement(tx, caller, vm, hid, ds, enforce)?);
+        let to = placement(tx, caller, vm, hid, ds, enforce)?;
         let event = Event::Action(Action::Migrate { live, mode: MigrateMode::from_code(mode) });
+        lcm::check(vm, &event)?;
+        cluster_quota(tx, caller, vm, to.cid)?;
+        req.placement = Some(to);
         lcm::apply(ctx, tx, vm, &event, &req)
     })
 }

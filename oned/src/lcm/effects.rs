@@ -188,7 +188,11 @@ impl Executor<'_, '_> {
             Effect::ReleaseImages { .. } => self.release_images(vm)?,
             Effect::SetExitTime => vm.etime = now,
             Effect::DisposeExtras => {
-                refund(self.tx, vm.meta.uid, vm.meta.gid, &[vm_usage(vm)])?;
+                let mut usages = vec![vm_usage(vm)];
+                if let Some(h) = vm.current_history() {
+                    usages.push(vm_usage(vm).in_cluster(h.cid));
+                }
+                refund(self.tx, vm.meta.uid, vm.meta.gid, &usages)?;
             }
             Effect::Log(msg) => tracing::info!(vm = vid, "{msg}"),
         }

@@ -280,3 +280,36 @@ async fn a_disk_is_saved_as_a_new_image() {
     wait_running(&c, id).await;
     super::wait::image(&c, failed, one_core::states::ImageState::Error).await;
 }
+
+#[tokio::test]
+async fn deploys_are_bound_by_the_owners_cluster_quotas() {
+    let oned = Oned::start();
+    let c = oned.client();
+    let cl = c.cluster_allocate("limited").await.unwrap();
+    let h = dummy_host(&c, "node1").await;
+    c.cluster_member(cl, oca::ClusterMember::Host, h, true).await.unwrap();
+    c.cluster_member(cl, oca::ClusterMember::Datastore, 0, true).await.unwrap();
+    let u = c.user_allocate("alice", "pw", "", &[]).await.unwrap();
+    c.user_quota(u, &format!("VM = [ CLUSTER_IDS = \"{cl}\", VMS = 1, CPU = 4 ]")).await.unwrap();
+    let alice = oned.client_as("alice:pw");
+    let a = alice.vm_allocate("NAME = a\nCPU = 1\nMEMORY = 64", false).await.unwrap();
+    let b = alice.vm_allocate("NAME = b\nCPU = 1\nMEMORY = 64", false).await.unwrap();
+
+    c.vm_deploy(a, h, false, -1).await.unwrap();
+    wait_running(&c, a).await;
+    let r = c.vm_deploy(b, h, false, -1).await;
+    assert_eq!(code(r), 0x0200);
+    let m = message(c.vm_deploy(b, h, false, -1).await);
+    assert!(
+        m.contains("limit of 1 reached for VMS quota in VM with CLUSTER_IDS")
+            && m.contains(&format!("user [{u}]")),
+        "{m}"
+    );
+    assert_eq!(c.vm_info(b).await.unwrap().state, S::Pending, "a refused deploy changes nothing");
+
+    // Done, the VM leaves the cluster's quota.
+    c.vm_action("terminate-hard", a).await.unwrap();
+    wait_vm(&c, a, S::Done, L::LcmInit).await;
+    c.vm_deploy(b, h, false, -1).await.unwrap();
+    wait_running(&c, b).await;
+}
