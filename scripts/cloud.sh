@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings the cloud up (or down) on this machine: builds the release binaries and starts oned
-# in the background with its SQLite database in $ONE_DATA_DIR.
+# Brings the cloud up (or down) on this machine: builds the release binaries, starts oned in
+# the background with its SQLite database in $ONE_DATA_DIR, and registers this machine as a
+# host the first time.
 #
 #   ./scripts/cloud.sh up       build and start (prints the endpoint and where the credentials are)
 #   ./scripts/cloud.sh down     stop (by PID)
@@ -37,6 +38,7 @@ up() {
         if grep -q "listening on" "$DATA_DIR/oned.out" 2>/dev/null; then
             echo "oned is up: http://$LISTEN/RPC2 (PID $(cat "$PID_FILE"), log $LOG_FILE)"
             echo "oneadmin's credentials: $ONE_AUTH"
+            local_host
             return 0
         fi
         if ! running; then
@@ -48,6 +50,23 @@ up() {
     done
     echo "oned did not start listening in 10 s; see $LOG_FILE" >&2
     return 1
+}
+
+# Registers this machine as a host the first time the cloud comes up (with the simulated
+# `dummy` drivers until the KVM drivers land), so VMs can be deployed at once.
+local_host() {
+    .venv/bin/python - "$LISTEN" "$ONE_AUTH" <<'PY'
+import sys
+
+import pyone
+
+listen, auth = sys.argv[1], sys.argv[2]
+session = open(auth).read().strip().splitlines()[0]
+one = pyone.OneServer(f"http://{listen}/RPC2", session=session, protocol="xmlrpc")
+if not getattr(one.hostpool.info(), "HOST", None):
+    hid = one.host.allocate("localhost", "dummy", "dummy", -1)
+    print(f"registered host 'localhost' (ID {hid}, simulated dummy drivers)")
+PY
 }
 
 down() {
