@@ -8,7 +8,8 @@ use clap::Parser;
 use oned::config::Config;
 
 /// mimalloc: pool listings and documents of tens of MB come and go; glibc's allocator keeps
-/// such memory fragmented across threads, mimalloc returns it.
+/// such memory fragmented across threads, mimalloc returns it. Built without transparent huge
+/// pages (`no_thp`): with them a few live objects pin whole 2 MiB pages.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
