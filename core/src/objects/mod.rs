@@ -18,6 +18,8 @@ pub mod quotas;
 pub mod user;
 pub mod vector_pairs;
 pub mod vm;
+pub mod vmgroup;
+pub mod vmgroup_rules;
 pub mod vmtemplate;
 pub mod vnet;
 pub mod vnet_addr;
