@@ -80,7 +80,7 @@ impl std::fmt::Debug for Listings {
 const PARSED: [&str; 3] = [tables::HOST, tables::CLUSTER, tables::DATASTORE];
 
 /// The object pools listed from memory.
-const CACHED: [&str; 7] = [
+const CACHED: [&str; 8] = [
     tables::HOST,
     tables::CLUSTER,
     tables::DATASTORE,
@@ -88,6 +88,7 @@ const CACHED: [&str; 7] = [
     tables::TEMPLATE,
     tables::NETWORK,
     tables::VM,
+    tables::VM_GROUP,
 ];
 
 /// Escapes a listing body for an XML-RPC string value.

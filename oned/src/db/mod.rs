@@ -36,8 +36,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 const SCHEMA: &str = include_str!("schema.sql");
 
 /// Migrations, in order; migration `i` brings `user_version` from `i` to `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_initial.sql"), include_str!("migrations/0002_pools.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_pools.sql"),
+    include_str!("migrations/0003_vm_groups.sql"),
+];
 
 /// A failure of the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -316,6 +319,7 @@ mod tests {
         let db = Db::open(&path).unwrap();
         assert!(db.read(|tx| tx.is_empty()).unwrap());
         assert_eq!(db.read(|tx| tx.obj_count(tables::VM, None)).unwrap(), 0, "migration 2 ran");
+        assert_eq!(db.read(|tx| tx.obj_count(tables::VM_GROUP, None)).unwrap(), 0, "migration 3 ran");
         drop(db);
         {
             let conn = Connection::open(&path).unwrap();

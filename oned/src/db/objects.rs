@@ -29,6 +29,8 @@ pub mod tables {
     pub const NETWORK: &str = "network_pool";
     /// Virtual machines.
     pub const VM: &str = "vm_pool";
+    /// VM groups (OpenNebula's table name).
+    pub const VM_GROUP: &str = "vmgroup_pool";
 }
 
 /// Which objects a caller may see in a listing, as OpenNebula's SQL filter puts it: their own,

@@ -160,6 +160,20 @@ CREATE INDEX vm_pool_by_name ON vm_pool (name, uid);
 
 CREATE INDEX vm_pool_by_state ON vm_pool (state);
 
+CREATE TABLE vmgroup_pool (
+    oid INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    perms INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    cids TEXT NOT NULL,
+    body TEXT NOT NULL,
+    pool_body TEXT
+);
+
+CREATE INDEX vmgroup_pool_by_name ON vmgroup_pool (name, uid);
+
 CREATE TABLE history (
     vid INTEGER NOT NULL,
     seq INTEGER NOT NULL,
