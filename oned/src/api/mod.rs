@@ -29,6 +29,7 @@ pub mod vm_conf;
 pub mod vm_devices;
 pub mod vm_saveas;
 pub mod vm_snapshots;
+pub mod vmgroups;
 pub mod vms;
 pub mod vnet_ops;
 pub mod vnets;
@@ -179,6 +180,8 @@ pub enum Object {
     Vnet,
     /// `virtual machine`.
     Vm,
+    /// `vm group`.
+    VmGroup,
 }
 
 impl Object {
@@ -196,6 +199,7 @@ impl Object {
             Object::Template => "virtual machine template",
             Object::Vnet => "virtual network",
             Object::Vm => "virtual machine",
+            Object::VmGroup => "vm group",
         }
     }
 }

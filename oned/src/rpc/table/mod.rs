@@ -11,6 +11,7 @@ mod system;
 mod templates;
 mod users;
 mod vm_ops;
+mod vmgroups;
 mod vms;
 mod vnets;
 
@@ -110,6 +111,7 @@ pub static METHODS: LazyLock<Vec<&'static Method>> = LazyLock::new(|| {
         images::METHODS,
         templates::METHODS,
         vnets::METHODS,
+        vmgroups::METHODS,
     ]
     .into_iter()
     .flatten()
