@@ -1,7 +1,7 @@
 //! Creating a VM: from its template to a stored PENDING (or HOLD, or CLONING) VM with its
-//! images taken, its network leases assigned and its quotas charged — all in the caller's
-//! transaction, so a refusal anywhere leaves nothing behind. Also used by
-//! `one.template.instantiate` and to hot-attach disks and NICs.
+//! images taken, its network leases assigned, its quotas charged and its VM group role
+//! joined — all in the caller's transaction, so a refusal anywhere leaves nothing behind.
+//! Also used by `one.template.instantiate` and to hot-attach disks and NICs.
 
 use std::collections::BTreeSet;
 
@@ -218,6 +218,7 @@ pub fn allocate_vm(
         Object::Vm,
         &[(Operation::Create, &ObjAuth::create(one_core::acl::ObjectType::Vm, caller))],
     )?;
+    super::vmgroups::authorize_vm(tx, caller, template)?;
     let id = tx.next_oid(tables::VM)?;
     let meta = super::pool::new_meta(tx, ctx, caller, id, "")?;
     let new = NewVm {
@@ -273,6 +274,7 @@ pub fn allocate_vm(
     if cloning {
         vm.state = VmState::Cloning;
     }
+    super::vmgroups::join(tx, &mut vm)?;
     crate::lcm::save(tx, &mut vm)?;
     Ok(vm)
 }

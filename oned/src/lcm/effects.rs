@@ -193,6 +193,7 @@ impl Executor<'_, '_> {
                     usages.push(vm_usage(vm).in_cluster(h.cid));
                 }
                 refund(self.tx, vm.meta.uid, vm.meta.gid, &usages)?;
+                crate::api::vmgroups::leave(self.tx, vm)?;
             }
             Effect::Log(msg) => tracing::info!(vm = vid, "{msg}"),
         }
