@@ -14,6 +14,7 @@ mod infra;
 mod system;
 mod templates;
 mod users;
+mod vmgroups;
 mod vms;
 mod vnets;
 
