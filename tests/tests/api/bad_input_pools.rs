@@ -8,7 +8,7 @@ use one_tests::Oned;
 use super::cloud::{dummy_host, running_vm};
 
 /// The pools whose methods take an object ID first.
-const FAMILIES: &[&str] = &["host", "cluster", "datastore", "vm", "image", "template", "vn"];
+const FAMILIES: &[&str] = &["host", "cluster", "datastore", "vm", "image", "template", "vn", "vmgroup"];
 
 /// Methods whose first integer is not the ID of an existing object of the family.
 fn takes_existing_id(name: &str) -> bool {
@@ -45,6 +45,7 @@ async fn snapshot(c: &oca::Client) -> Vec<String> {
         c.imagepool_info_xml(-2, -1, -1).await.unwrap(),
         c.templatepool_info_xml(-2, -1, -1).await.unwrap(),
         c.vnpool_info_xml(-2, -1, -1).await.unwrap(),
+        c.vmgrouppool_info_xml(-2, -1, -1).await.unwrap(),
     ]
 }
 
@@ -72,7 +73,8 @@ async fn unknown_ids_and_wrong_types_on_every_pool_method() {
     let oned = Oned::start_configured("monitoring_interval = 3600\n");
     let c = oned.client();
     let h = dummy_host(&c, "node1").await;
-    running_vm(&c, "NAME = v\nCPU = 1\nMEMORY = 64", h).await;
+    c.vmgroup_allocate("NAME = g\nROLE = [ NAME = r ]").await.unwrap();
+    running_vm(&c, "NAME = v\nCPU = 1\nMEMORY = 64\nVMGROUP = [ VMGROUP_ID = 0, ROLE = r ]", h).await;
     let before = steady(snapshot(&c).await);
 
     let Value::Array(names) = c.call_plain("system.listMethods", vec![]).await.unwrap() else { panic!() };

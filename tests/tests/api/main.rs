@@ -18,6 +18,7 @@ mod pyone;
 mod templates;
 mod users;
 mod vm_ops;
+mod vmgroups;
 mod vms;
 mod vnets;
 mod wait;

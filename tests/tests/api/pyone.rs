@@ -78,3 +78,19 @@ async fn pyone_runs_an_operators_day() {
     assert!(c.templatepool_info(-2, -1, -1).await.unwrap().is_empty());
     assert!(c.imagepool_info(-2, -1, -1).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn pyone_drives_vm_groups() {
+    let oned = Oned::start();
+    run_script(&oned, "vmgroups.py", "pyone: vm group checks passed");
+    let c = oned.client();
+    assert!(c.vmgrouppool_info(-2, -1, -1).await.unwrap().is_empty(), "pyone deleted its groups");
+    let all = oca::VmFilter { state: -2, ..Default::default() };
+    let vms = c.vmpool_info(&all).await.unwrap();
+    assert_eq!(vms.len(), 2);
+    assert!(vms.iter().all(|v| v.state == one_core::states::VmState::Done));
+    for v in &vms {
+        let vm = c.vm_info(v.meta.id).await.unwrap();
+        assert!(vm.template.vector("VMGROUP").is_some(), "done VMs keep their VMGROUP");
+    }
+}
