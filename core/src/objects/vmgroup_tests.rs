@@ -1,3 +1,5 @@
+//! Tests of VM_GROUP documents, roles, the VMs of roles and the affinity rule checks.
+
 use std::collections::BTreeSet;
 
 use super::*;
@@ -195,6 +197,19 @@ fn rules_for_the_scheduler() {
     assert_eq!(g.rules(Policy::Affined), sets(&[&[0], &[0, 1], &[1, 2], &[3, 4]]));
     assert_eq!(g.merged_affined_rules(), sets(&[&[0, 1, 2], &[3, 4]]));
     assert!(g.rules(Policy::AntiAffined).is_empty());
+}
+
+#[test]
+fn roles_beyond_the_rule_limit_are_accepted_but_take_no_part_in_rules() {
+    // OpenNebula reports "Maximum number of roles" but still creates the group.
+    let mut text = "NAME = big\n".to_owned();
+    for i in 0..34 {
+        text.push_str(&format!("ROLE = [ NAME = r{i} ]\n"));
+    }
+    text.push_str("AFFINED = \"r32, r33\"\nANTI_AFFINED = \"r33\"\nAFFINED = \"r0, r32\"");
+    let g = group(&text).unwrap();
+    assert_eq!(g.roles.len(), 34);
+    assert_eq!(g.rules(Policy::Affined), vec![BTreeSet::new(), BTreeSet::from([0])]);
 }
 
 #[test]

@@ -342,7 +342,9 @@ async fn vms_join_their_role_at_allocation_and_leave_it_when_done() {
     c.vmgroup_chmod(id, [-1, -1, -1, -1, -1, -1, 1, -1, -1]).await.unwrap();
     let own =
         alice.vm_allocate(&vm_with("VMGROUP_NAME = app, VMGROUP_UID = 0, ROLE = cache"), true).await.unwrap();
-    assert_eq!(role_vms(&c, id, "cache").await, [own]);
+    let by_uname = vm_with("VMGROUP_NAME = app, VMGROUP_UNAME = oneadmin, ROLE = cache");
+    let own2 = alice.vm_allocate(&by_uname, true).await.unwrap();
+    assert_eq!(role_vms(&c, id, "cache").await, [own, own2]);
 
     // Leaving: a running VM when terminated, a held one at once.
     c.vm_action("terminate", web.meta.id).await.unwrap();
@@ -357,6 +359,7 @@ async fn vms_join_their_role_at_allocation_and_leave_it_when_done() {
     c.vmgroup_delete(id).await.unwrap();
     c.vm_action("terminate", db).await.unwrap();
     c.vm_action("terminate", own).await.unwrap();
+    c.vm_action("terminate", own2).await.unwrap();
     wait_vm(&c, db, VmState::Done, LcmState::LcmInit).await;
     assert!(c.vmgrouppool_info(-2, -1, -1).await.unwrap().is_empty());
 }
