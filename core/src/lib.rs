@@ -9,7 +9,8 @@
 //! - [`acl`]: ACL rules, their string form, their 64-bit encoding and rule matching;
 //! - [`objects`]: the objects served over the API (users, groups, ACLs, hosts, clusters,
 //!   datastores, images, templates, networks, VMs) with their XML and their pure rules;
-//! - [`lifecycle`]: the VM life-cycle as one transition function over states and events.
+//! - [`lifecycle`]: the VM life-cycle as one transition function over states and events;
+//! - [`time`]: times as OpenNebula writes them in messages.
 
 pub mod acl;
 pub mod error;
@@ -18,4 +19,5 @@ pub mod objects;
 pub mod perms;
 pub mod states;
 pub mod template;
+pub mod time;
 pub mod xml;

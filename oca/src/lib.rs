@@ -13,6 +13,7 @@ mod images;
 mod infra;
 mod system;
 mod templates;
+mod transport;
 mod users;
 mod vmgroups;
 mod vms;
@@ -101,21 +102,18 @@ impl UpdateType {
 }
 
 /// A connection to oned as one user.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Client {
     endpoint: String,
     session: String,
-    http: dxr_client::Client,
+    http: transport::Http,
 }
 
 impl Client {
     /// A client for `endpoint` (e.g. `http://127.0.0.1:2633/RPC2`) with session `user:secret`.
     pub fn new(endpoint: &str, session: &str) -> OcaResult<Client> {
-        let url = dxr_client::Url::parse(endpoint).map_err(|e| OcaError::Transport {
-            endpoint: endpoint.to_owned(),
-            detail: format!("invalid endpoint: {e}"),
-        })?;
-        let http = dxr_client::ClientBuilder::new(url).user_agent("oca-rust").build();
+        let http = transport::Http::new(endpoint)
+            .map_err(|detail| OcaError::Transport { endpoint: endpoint.to_owned(), detail })?;
         Ok(Client { endpoint: endpoint.to_owned(), session: session.to_owned(), http })
     }
 
@@ -135,12 +133,12 @@ impl Client {
         self.http.call(method, params).await.map_err(|e| self.map_error(e))
     }
 
-    fn map_error(&self, e: dxr_client::Error) -> OcaError {
+    fn map_error(&self, e: transport::Failure) -> OcaError {
         match e {
-            dxr_client::Error::Fault { fault } => {
-                OcaError::Fault { code: fault.code(), message: fault.string().to_owned() }
+            transport::Failure::Fault(code, message) => OcaError::Fault { code, message },
+            transport::Failure::Transport(detail) => {
+                OcaError::Transport { endpoint: self.endpoint.clone(), detail }
             }
-            other => OcaError::Transport { endpoint: self.endpoint.clone(), detail: other.to_string() },
         }
     }
 
@@ -153,14 +151,15 @@ impl Client {
         let unexpected =
             |detail: &str| OcaError::Unexpected { method: method.to_owned(), detail: detail.to_owned() };
         let Value::Array(items) = response else { return Err(unexpected("not an array")) };
-        match items.as_slice() {
-            [Value::Boolean(true), value, ..] => Ok(value.clone()),
-            [Value::Boolean(false), Value::String(message), Value::Integer(code), rest @ ..] => {
+        let mut items = items.into_iter();
+        match (items.next(), items.next(), items.next(), items.next()) {
+            (Some(Value::Boolean(true)), Some(value), _, _) => Ok(value),
+            (Some(Value::Boolean(false)), Some(Value::String(message)), Some(Value::Integer(code)), id) => {
                 Err(OcaError::Api {
-                    code: *code,
-                    message: message.clone(),
-                    id: match rest.first() {
-                        Some(Value::Integer(id)) => *id,
+                    code,
+                    message,
+                    id: match id {
+                        Some(Value::Integer(id)) => id,
                         _ => -1,
                     },
                 })

@@ -84,6 +84,20 @@ impl Client {
         self.call_int("one.vm.deploy", params).await
     }
 
+    /// `one.vm.deploy` with the extra template the scheduler sends: the networks it chose for
+    /// automatic NICs (`NIC = [ NIC_ID = 0, NETWORK_ID = 3 ]`).
+    pub async fn vm_deploy_extra(
+        &self,
+        id: i32,
+        host_id: i32,
+        enforce: bool,
+        ds_id: i32,
+        extra: &str,
+    ) -> OcaResult<i32> {
+        let params = vec![int(id), int(host_id), Value::Boolean(enforce), int(ds_id), string(extra)];
+        self.call_int("one.vm.deploy", params).await
+    }
+
     /// `one.vm.action` (`terminate`, `poweroff-hard`, `resume`, ...).
     pub async fn vm_action(&self, action: &str, id: i32) -> OcaResult<i32> {
         self.call_int("one.vm.action", vec![string(action), int(id)]).await
@@ -98,8 +112,22 @@ impl Client {
         enforce: bool,
         ds_id: i32,
     ) -> OcaResult<i32> {
+        self.vm_migrate_mode(id, host_id, live, enforce, ds_id, 0).await
+    }
+
+    /// `one.vm.migrate` with how a cold migration stops the VM (`mode`: 0 save, 1 poweroff,
+    /// 2 poweroff-hard).
+    pub async fn vm_migrate_mode(
+        &self,
+        id: i32,
+        host_id: i32,
+        live: bool,
+        enforce: bool,
+        ds_id: i32,
+        mode: i32,
+    ) -> OcaResult<i32> {
         let params =
-            vec![int(id), int(host_id), Value::Boolean(live), Value::Boolean(enforce), int(ds_id), int(0)];
+            vec![int(id), int(host_id), Value::Boolean(live), Value::Boolean(enforce), int(ds_id), int(mode)];
         self.call_int("one.vm.migrate", params).await
     }
 

@@ -50,6 +50,35 @@ pub struct Config {
     pub default_tm_mad: String,
     /// `[dummy]`: the simulated drivers (`im_mad=dummy vm_mad=dummy`, `dummy` TM and DS).
     pub dummy: DummyConfig,
+    /// `[scheduler]`: the placement process oned starts and pokes.
+    pub scheduler: SchedulerConfig,
+}
+
+/// How oned runs the scheduler (`one-scheduler`, a separate process that talks to oned over
+/// XML-RPC only).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// `enabled`: start it as a child process (true); false when it runs elsewhere.
+    pub enabled: bool,
+    /// `command`: its executable (empty: `one-scheduler` next to `oned`).
+    pub command: String,
+    /// `config`: its configuration file, passed as `--config` (empty: its defaults).
+    pub config: String,
+    /// `poke`: where it listens for pokes; oned connects there when a VM becomes PENDING so
+    /// that it does not wait for the next cycle (empty: no pokes).
+    pub poke: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            enabled: true,
+            command: String::new(),
+            config: String::new(),
+            poke: "127.0.0.1:2634".to_owned(),
+        }
+    }
 }
 
 /// Settings of the simulated drivers; objects can override them in their templates
@@ -110,6 +139,7 @@ impl Default for Config {
             default_ds_mad: "dummy".to_owned(),
             default_tm_mad: "dummy".to_owned(),
             dummy: DummyConfig::default(),
+            scheduler: SchedulerConfig::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! - [`db`]: all SQL (SQLite), one file per pool;
 //! - [`api`]: the operations (managers), authentication and authorization;
 //! - [`drivers`]: the drivers by name; [`jobs`]: background work; [`monitor`]: monitoring;
-//! - [`rpc`]: the XML-RPC transport and the dispatch table;
+//! - [`rpc`]: the XML-RPC transport and the dispatch table; [`sched`]: the scheduler process;
 //! - [`server`]: start-up (bootstrap credentials, listener, shutdown).
 
 pub mod api;
@@ -15,4 +15,5 @@ pub mod jobs;
 pub mod lcm;
 pub mod monitor;
 pub mod rpc;
+pub mod sched;
 pub mod server;

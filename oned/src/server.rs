@@ -107,8 +107,9 @@ pub fn prepare(config: Config) -> Result<(Ctx, UnboundedReceiver<Job>), StartErr
     Ok((ctx, jobs))
 }
 
-/// Binds the listener, prints `oned listening on ADDR`, starts the background work (job
-/// runner, monitoring, recovery of interrupted operations) and serves until SIGINT or SIGTERM.
+/// Binds the listener, prints `oned listening on ADDR`, starts the background work (the
+/// scheduler, job runner, monitoring, recovery of interrupted operations) and serves until
+/// SIGINT or SIGTERM.
 pub async fn serve(ctx: Ctx, jobs: UnboundedReceiver<Job>) -> Result<(), StartError> {
     let listen: SocketAddr = ctx.config.listen;
     let listener =
@@ -117,6 +118,9 @@ pub async fn serve(ctx: Ctx, jobs: UnboundedReceiver<Job>) -> Result<(), StartEr
     println!("oned listening on {local}");
     tracing::info!("listening on http://{local}/RPC2");
     let ctx = Arc::new(ctx);
+    let host = if local.ip().is_unspecified() { "127.0.0.1".to_owned() } else { local.ip().to_string() };
+    crate::sched::supervise(ctx.clone(), format!("http://{host}:{}/RPC2", local.port()));
+    crate::sched::poke_on_pending(ctx.clone());
     crate::jobs::spawn_runner(ctx.clone(), jobs);
     crate::jobs::spawn_monitoring(ctx.clone());
     let resumed = crate::lcm::recover_interrupted(&ctx)

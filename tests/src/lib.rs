@@ -50,6 +50,12 @@ impl Oned {
         let dir = tmp.path().to_owned();
         let password = format!("pw-{}", std::process::id());
         std::fs::write(dir.join("one_auth"), format!("oneadmin:{password}\n")).expect("write one_auth");
+        // Tests place VMs themselves unless they ask for the scheduler (`[scheduler]`).
+        let config = if config.contains("[scheduler]") {
+            config.to_owned()
+        } else {
+            format!("{config}\n[scheduler]\nenabled = false\npoke = \"\"\n")
+        };
         std::fs::write(dir.join("oned.toml"), config).expect("write oned.toml");
         let mut oned = Oned::spawn(&dir, &password);
         oned._keep = Some(tmp);

@@ -148,13 +148,52 @@ fn cluster_quota(tx: &Tx<'_>, caller: &Caller, vm: &Vm, cid: i32) -> ApiResult<(
     Ok(())
 }
 
-/// `one.vm.deploy`.
-pub fn deploy(ctx: &Ctx, caller: &Caller, id: i32, hid: i32, enforce: bool, ds_id: i32) -> ApiResult<i32> {
+/// The networks the scheduler chose for the VM's automatic NICs (`NETWORK_MODE = "auto"`),
+/// given to `one.vm.deploy` as `NIC = [ NIC_ID, NETWORK_ID ]` vectors: each such NIC gets
+/// its network and a lease, charged to the owner's quota.
+fn auto_nics(ctx: &Ctx, tx: &Tx<'_>, caller: &Caller, vm: &mut Vm, extra: &str) -> ApiResult<()> {
+    let id = vm.meta.id;
+    if extra.trim().is_empty() {
+        return Ok(());
+    }
+    let tmpl = parse_template(extra).map_err(|e| internal(e, id))?;
+    for attr in tmpl.get_all("NIC") {
+        let Some(pairs) = attr.value.as_vector() else { continue };
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
+        let nic_id: i32 = get("NIC_ID").and_then(|v| v.parse().ok()).unwrap_or(-1);
+        let net = get("NETWORK_ID").unwrap_or_default().to_owned();
+        let nic = vm.nic(nic_id).ok_or_else(|| action(format!("NIC_ID {nic_id} not found"), id))?;
+        let auto = nic.get("NETWORK_MODE").is_some_and(|m| m.eq_ignore_ascii_case("auto"));
+        if !auto || nic.get("NETWORK_ID").is_some_and(|n| !n.is_empty()) {
+            return Err(action(format!("NIC_ID {nic_id} not AUTO"), id));
+        }
+        let mut nic_pairs = nic.pairs().to_vec();
+        nic_pairs.retain(|(k, _)| k != "NETWORK_ID");
+        nic_pairs.push(("NETWORK_ID".to_owned(), net));
+        let owner = (vm.meta.uid, vm.meta.gid);
+        super::vm_alloc::take_lease(ctx, tx, caller, owner, id, &mut nic_pairs)?;
+        nic_pairs.sort();
+        vm.edit_nic(nic_id, |p| *p = nic_pairs);
+    }
+    Ok(())
+}
+
+/// `one.vm.deploy` (`extra`: the networks of automatic NICs, as the scheduler sends them).
+pub fn deploy(
+    ctx: &Ctx,
+    caller: &Caller,
+    id: i32,
+    hid: i32,
+    enforce: bool,
+    ds_id: i32,
+    extra: &str,
+) -> ApiResult<i32> {
     with_vm(ctx, caller, id, right_for("deploy"), |tx, vm| {
         let mut req = Request::by(caller.uid, caller.gid);
         let placement = placement(tx, caller, vm, hid, ds_id, enforce)?;
         lcm::check(vm, &Event::Action(Action::Deploy { last: last_action(vm) }))?;
         cluster_quota(tx, caller, vm, placement.cid)?;
+        auto_nics(ctx, tx, caller, vm, extra)?;
         vm.template.set("TM_MAD_SYSTEM", placement.tm_mad.clone());
         req.placement = Some(placement);
         lcm::apply(ctx, tx, vm, &Event::Action(Action::Deploy { last: last_action(vm) }), &req)

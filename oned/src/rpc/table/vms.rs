@@ -72,7 +72,7 @@ pub static METHODS: &[Method] = &[
         name: "one.vm.deploy",
         params: &[ID, req("host_id", Int), opt("enforce", Bool), opt("ds_id", Int), opt("extra", Str)],
         handler: |ctx, c, a| {
-            int(api::vms::deploy(ctx, c, a.int(0), a.int(1), a.bool_or(2, false), a.int_or(3, -1)))
+            int(api::vms::deploy(ctx, c, a.int(0), a.int(1), a.bool_or(2, false), a.int_or(3, -1), a.str(4)))
         },
         object: Object::Vm,
         help: "Deploys a virtual machine on a host",
