@@ -51,6 +51,9 @@ mod lexer;
 mod objects;
 mod parse;
 
+#[cfg(test)]
+mod tests;
+
 pub use ast::{
     AddOp, Atom, Chain, CmpOp, Comparison, Factor, Junction, Literal, MulOp, Name, Product, Sum, Term,
 };
