@@ -53,6 +53,8 @@ mod parse;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_objects;
 
 pub use ast::{
     AddOp, Atom, Chain, CmpOp, Comparison, Factor, Junction, Literal, MulOp, Name, Product, Sum, Term,
