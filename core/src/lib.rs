@@ -3,6 +3,8 @@
 //! Nothing here performs I/O. It owns:
 //! - [`template`]: OpenNebula's template language (text and XML forms), parse and print;
 //! - [`xml`]: the XML writer used to render objects and a small tree parser for reading them;
+//! - [`expr`]: the scheduler's requirement and rank expressions, parsed and evaluated against
+//!   hosts, datastores and networks;
 //! - [`error`]: OpenNebula's API error codes and the XML-RPC fault codes;
 //! - [`states`]: object states and types with OpenNebula's numeric values;
 //! - [`perms`]: the 9-bit owner/group/other permissions;
@@ -14,6 +16,7 @@
 
 pub mod acl;
 pub mod error;
+pub mod expr;
 pub mod lifecycle;
 pub mod objects;
 pub mod perms;
