@@ -67,6 +67,9 @@ pub fn supervise(ctx: Arc<Ctx>, endpoint: String) -> tokio::task::JoinHandle<()>
         }
         loop {
             let Some(mut child) = spawn(&ctx.config, &endpoint) else { return };
+            // `wait` would close the child's stdin, and the scheduler exits when it closes:
+            // keep our end open while it runs.
+            let _pipe = child.stdin.take();
             match child.wait().await {
                 Ok(status) => tracing::warn!("the scheduler stopped ({status}); restarting it in 5 s"),
                 Err(e) => tracing::error!("cannot wait for the scheduler: {e}"),

@@ -14,6 +14,7 @@ mod groups;
 mod images;
 mod infra;
 mod invariants;
+mod placement;
 mod pyone;
 mod templates;
 mod users;
