@@ -5,6 +5,8 @@
 //! The binaries come from the workspace build (`cargo build --workspace`), next to the test
 //! executable's `deps/` directory.
 
+pub mod bench;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

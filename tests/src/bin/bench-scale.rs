@@ -6,11 +6,11 @@
 //! `cargo build --release --workspace && target/release/bench-scale [HOSTS] [VMS] [CLIENTS]`
 //! (defaults 1250 20000 4).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oca::{Client, Value};
 use one_tests::Oned;
+use one_tests::bench::{count_in_state, parallel};
 
 fn rss_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -120,37 +120,6 @@ async fn avg_ms(c: &Client, method: &str, params: Vec<Value>, rounds: u32) -> (f
         }
     }
     (start.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds), size)
-}
-
-/// Runs `per_client` calls of `call(client, n)` on `clients` concurrent clients; returns calls/s.
-async fn parallel<F, Fut>(oned: &Oned, clients: usize, total: usize, call: F) -> f64
-where
-    F: Fn(Arc<Client>, usize) -> Fut + Send + Sync + Copy + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let client = Arc::new(oned.client());
-        tasks.push(tokio::spawn(async move {
-            let mut n = c;
-            while n < total {
-                call(client.clone(), n).await;
-                n += clients;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("task");
-    }
-    total as f64 / start.elapsed().as_secs_f64()
-}
-
-async fn count_in_state(c: &Client, state: i32) -> usize {
-    match c.call("one.vmpool.info", vec![i(-2), i(-1), i(-1), i(state)]).await {
-        Ok(Value::String(doc)) => doc.matches("<VM><ID>").count(),
-        _ => 0,
-    }
 }
 
 #[tokio::main]

@@ -7,10 +7,10 @@
 //! (defaults 2500 20000 4).
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oca::{Client, Value};
+use one_tests::bench::{count_in_state, parallel};
 use one_tests::{Oned, bin};
 
 fn s(v: &str) -> Value {
@@ -19,36 +19,6 @@ fn s(v: &str) -> Value {
 
 fn i(v: i32) -> Value {
     Value::Integer(v)
-}
-
-async fn parallel<F, Fut>(oned: &Oned, clients: usize, total: usize, call: F) -> f64
-where
-    F: Fn(Arc<Client>, usize) -> Fut + Send + Sync + Copy + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let client = Arc::new(oned.client());
-        tasks.push(tokio::spawn(async move {
-            let mut n = c;
-            while n < total {
-                call(client.clone(), n).await;
-                n += clients;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("task");
-    }
-    total as f64 / start.elapsed().as_secs_f64()
-}
-
-async fn count(c: &Client, state: i32) -> usize {
-    match c.call("one.vmpool.info", vec![i(-2), i(-1), i(-1), i(state)]).await {
-        Ok(Value::String(doc)) => doc.matches("<VM><ID>").count(),
-        _ => 0,
-    }
 }
 
 #[tokio::main]
@@ -104,7 +74,7 @@ async fn main() {
         .expect("start one-scheduler");
     let mut running = 0;
     while start.elapsed() < Duration::from_secs(1800) {
-        running = count(&admin, 3).await;
+        running = count_in_state(&admin, 3).await;
         if running >= vms {
             break;
         }
