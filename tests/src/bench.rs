@@ -1,8 +1,8 @@
 //! Shared by the benchmark binaries: a load generator running calls on several clients, and
-//! counting VMs in a state.
+//! waiting for VMs to run.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use oca::{Client, Value};
 
@@ -33,11 +33,46 @@ where
     total as f64 / start.elapsed().as_secs_f64()
 }
 
-/// How many VMs are in `state` (`one.vmpool.info` of everyone).
-pub async fn count_in_state(c: &Client, state: i32) -> usize {
-    let params = vec![Value::Integer(-2), Value::Integer(-1), Value::Integer(-1), Value::Integer(state)];
-    match c.call("one.vmpool.info", params).await {
-        Ok(Value::String(doc)) => doc.matches("<VM><ID>").count(),
-        _ => 0,
+/// Waits until the VMs with IDs `0..count` are all RUNNING (ACTIVE/RUNNING), or `limit`
+/// passed; how many are. Reads only the VMs not yet seen running, a page of IDs at a time, so
+/// that watching perturbs oned little.
+pub async fn wait_running(c: &Client, count: usize, limit: Duration) -> usize {
+    const PAGE: i32 = 500;
+    let start = Instant::now();
+    let mut seen = 0i32;
+    while (seen as usize) < count && start.elapsed() < limit {
+        let last = (seen + PAGE - 1).min(count as i32 - 1);
+        let params = vec![Value::Integer(-2), Value::Integer(seen), Value::Integer(last), Value::Integer(-1)];
+        let doc = match c.call("one.vmpool.info", params).await {
+            Ok(Value::String(doc)) => doc,
+            _ => String::new(),
+        };
+        let before = seen;
+        // Listings come newest first, as OpenNebula's do.
+        let mut up: Vec<i32> = doc
+            .split("<VM><ID>")
+            .skip(1)
+            .filter(|vm| running(vm))
+            .filter_map(|vm| vm.split('<').next().and_then(|n| n.parse().ok()))
+            .collect();
+        up.sort_unstable();
+        for id in up {
+            if id == seen {
+                seen += 1;
+            }
+        }
+        if seen == before {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
+    seen as usize
+}
+
+/// Whether a VM document (from after its `<ID>`) says ACTIVE/RUNNING.
+fn running(vm: &str) -> bool {
+    let field = |name: &str| {
+        let open = format!("<{name}>");
+        vm.find(&open).and_then(|at| vm[at + open.len()..].split('<').next()).unwrap_or("")
+    };
+    field("STATE") == "3" && field("LCM_STATE") == "3"
 }

@@ -2,9 +2,10 @@
 //!
 //! One SQLite file in WAL mode with `synchronous=FULL`: a write is acknowledged only after
 //! its transaction committed, so it survives a `kill -9` (and a power cut). One writer
-//! connection behind a mutex serialises writes; a few read-only connections serve reads from
-//! consistent snapshots alongside them. Every API call runs in one transaction
-//! ([`Db::write`] or [`Db::read`]) so its checks and writes are atomic. Object IDs come from `pool_control` and
+//! connection serialises writes, committing bursts of them together (`writer`: group commit);
+//! a few read-only connections serve reads from consistent snapshots alongside them. Every API
+//! call runs in one transaction ([`Db::write`] or [`Db::read`]) so its checks and writes are
+//! atomic. Object IDs come from `pool_control` and
 //! are never reused. Pools live in one file each (`users`, `groups`, `acls`).
 //!
 //! New databases get `schema.sql`; existing ones are brought up to date by the numbered files
@@ -15,6 +16,7 @@ mod groups;
 mod listing;
 mod objects;
 mod users;
+mod writer;
 
 pub use objects::{ListQuery, Visibility, tables};
 
@@ -56,6 +58,9 @@ pub enum DbError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// A batch of writes could not be committed.
+    #[error("database commit failed: {0}")]
+    Commit(String),
     /// A stored value could not be read back.
     #[error("corrupt row in {table}: {detail}")]
     Corrupt {
@@ -70,7 +75,7 @@ pub enum DbError {
 /// connections so that reads (WAL snapshots) run alongside writes and each other.
 #[derive(Debug)]
 pub struct Db {
-    writer: Mutex<Connection>,
+    writer: writer::Writer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     listings: listing::Listings,
@@ -84,8 +89,10 @@ static MEMORY_DBS: AtomicUsize = AtomicUsize::new(0);
 
 /// A transaction; pool modules add their methods to it (`tx.user_fetch(id)`, ...).
 pub struct Tx<'a> {
-    tx: rusqlite::Transaction<'a>,
+    tx: &'a Connection,
     listings: &'a listing::Listings,
+    /// Listing changes of earlier calls in the same uncommitted batch (see `writer`).
+    pending: &'a [listing::Change],
     /// Listing changes to publish if the transaction commits.
     changes: RefCell<Vec<listing::Change>>,
 }
@@ -128,7 +135,7 @@ impl Db {
         }
         let mut listings = listing::Listings::load(&writer)?;
         keep_parsed(&writer, &mut listings)?;
-        Ok(Db { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), listings })
+        Ok(Db { writer: writer::Writer::new(writer), readers, next_reader: AtomicUsize::new(0), listings })
     }
 
     fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -148,27 +155,22 @@ impl Db {
         Self::lock(&self.readers[i])
     }
 
-    /// Runs `f` in a write transaction and commits when it returns `Ok`.
-    /// Errors of `f` roll everything back.
+    /// Runs `f` in a write transaction and returns once its writes are committed.
+    /// Errors of `f` roll all its writes back.
     pub fn write<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let mut conn = Self::lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(DbError::from)?;
-        let tx = Tx { tx, listings: &self.listings, changes: RefCell::new(Vec::new()) };
-        let value = f(&tx)?;
-        let changes = tx.changes.take();
-        tx.tx.commit().map_err(DbError::from)?;
-        // Still under the writer lock: listings follow commits in order.
-        self.listings.apply(changes);
-        Ok(value)
+        self.writer.write(&self.listings, f)
     }
 
     /// Runs `f` in a read transaction (a consistent snapshot); nothing is written.
     pub fn read<T, E: From<DbError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut conn = self.reader();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(DbError::from)?;
-        let tx = Tx { tx, listings: &self.listings, changes: RefCell::new(Vec::new()) };
+        let snapshot =
+            conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(DbError::from)?;
+        let tx =
+            Tx { tx: &snapshot, listings: &self.listings, pending: &[], changes: RefCell::new(Vec::new()) };
         let value = f(&tx)?;
-        tx.tx.rollback().map_err(DbError::from)?;
+        drop(tx);
+        snapshot.rollback().map_err(DbError::from)?;
         Ok(value)
     }
 }

@@ -200,9 +200,11 @@ fn cids_text(ids: &[i32]) -> String {
 }
 
 impl Tx<'_> {
-    /// Whether this transaction changed the object (its own writes are not in memory yet).
+    /// Whether this transaction, or an earlier one of its uncommitted batch, changed the
+    /// object (such writes are not in memory yet).
     fn touched(&self, table: &str, id: Option<i32>) -> bool {
-        self.changes.borrow().iter().any(|c| c.table == table && id.is_none_or(|id| c.oid == id))
+        let hit = |c: &Change| c.table == table && id.is_none_or(|id| c.oid == id);
+        self.pending.iter().any(hit) || self.changes.borrow().iter().any(hit)
     }
 
     /// The object with this ID.

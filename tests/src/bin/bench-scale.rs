@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use oca::{Client, Value};
 use one_tests::Oned;
-use one_tests::bench::{count_in_state, parallel};
+use one_tests::bench::{parallel, wait_running};
 
 fn rss_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -174,9 +174,7 @@ async fn main() {
         c.call("one.vm.deploy", vec![i(id), i((n % hosts_n) as i32)]).await.expect("vm.deploy");
     })
     .await;
-    while count_in_state(&admin, 3).await < first && start.elapsed() < Duration::from_secs(600) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_running(&admin, first, Duration::from_secs(600)).await;
     println!("{first} VMs from allocate to RUNNING: {:.2} s wall time", start.elapsed().as_secs_f64());
 
     // The rest: allocate all, then deploy all, round-robin on the hosts.
@@ -195,17 +193,8 @@ async fn main() {
     .await;
     println!("one.vm.deploy: {rate:.0} calls/s ({clients} clients)");
     let start = Instant::now();
-    loop {
-        let running = count_in_state(&admin, 3).await;
-        if running >= vms || start.elapsed() > Duration::from_secs(900) {
-            println!(
-                "VMs ACTIVE: {running} {:.1} s after the last deploy call",
-                start.elapsed().as_secs_f64()
-            );
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let running = wait_running(&admin, vms, Duration::from_secs(900)).await;
+    println!("VMs RUNNING: {running} {:.1} s after the last deploy call", start.elapsed().as_secs_f64());
     println!("oned RSS after loading: {} KiB (peak {} KiB)", rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"));
 
     // Single calls, timed to the last byte of the response over raw HTTP.

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use oca::{Client, Value};
-use one_tests::bench::{count_in_state, parallel};
+use one_tests::bench::{parallel, wait_running};
 use one_tests::{Oned, bin};
 
 fn s(v: &str) -> Value {
@@ -72,18 +72,11 @@ async fn main() {
         .stderr(log)
         .spawn()
         .expect("start one-scheduler");
-    let mut running = 0;
-    while start.elapsed() < Duration::from_secs(1800) {
-        running = count_in_state(&admin, 3).await;
-        if running >= vms {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let running = wait_running(&admin, vms, Duration::from_secs(1800)).await;
     let total = start.elapsed().as_secs_f64();
     let _ = child.kill();
     let _ = child.wait();
-    println!("from {vms} PENDING to {running} ACTIVE: {total:.1} s end to end");
+    println!("from {vms} PENDING to {running} RUNNING: {total:.1} s end to end");
     let text = std::fs::read_to_string(oned.dir.join("sched.log")).unwrap_or_default();
     for line in text.lines().filter(|l| l.contains("cycle:")).take(10) {
         println!("  {}", line.split("INFO").last().unwrap_or(line).trim());
